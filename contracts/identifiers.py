@@ -1,0 +1,38 @@
+"""NIP: the 18-digit identification number of a civil servant (PNS), validated by its structure.
+
+Layout: birth date ``YYYYMMDD`` + civil-service start (TMT CPNS) ``YYYYMM`` + gender digit
+(1 male, 2 female) + a 3-digit sequence. The number is never reused, so it can key a record.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+
+def check_nip(value: str) -> str:
+    """Raise ValueError with a reason a sender can act on when ``value`` is not a plausible NIP."""
+    if len(value) != 18 or not value.isdigit():
+        raise ValueError("NIP must be exactly 18 digits")
+    try:
+        born = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        raise ValueError(f"NIP digits 1-8 must be a real birth date YYYYMMDD, got {value[0:8]}") from None
+    start_year, start_month = int(value[8:12]), int(value[12:14])
+    if not 1 <= start_month <= 12:
+        raise ValueError(f"NIP digits 9-14 must be a civil-service start YYYYMM, got {value[8:14]}")
+    if (start_year, start_month) <= (born.year, born.month):
+        raise ValueError("NIP civil-service start (digits 9-14) must come after the birth date")
+    if value[14] not in "12":
+        raise ValueError(f"NIP digit 15 is the gender: 1 or 2, got {value[14]}")
+    return value
+
+
+Nip = Annotated[
+    str,
+    Field(
+        description="NIP: 18 digits, birth date + TMT CPNS + gender + sequence",
+        examples=["198503122010011002"],
+    ),
+    AfterValidator(check_nip),
+]

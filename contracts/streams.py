@@ -1,0 +1,64 @@
+"""Stream names and subjects: the only place they are spelled out.
+
+Subjects are lowercase, dot-separated, general to specific, kebab-case tokens:
+``asn.in.<source>.<event-type>.v<N>`` for submissions, ``asn.events.<aggregate>.<event-type>``
+for what the store recorded and ``asn.rejected.<source>.<event-type>`` for refusals.
+"""
+
+import re
+from dataclasses import dataclass
+
+INBOX_STREAM = "INBOX"
+EVENTS_STREAM = "EVENTS"
+REJECTED_STREAM = "REJECTED"
+
+INBOX_SUBJECTS = "asn.in.>"
+EVENTS_SUBJECTS = "asn.events.>"
+REJECTED_SUBJECTS = "asn.rejected.>"
+
+INGEST_CONSUMER = "ingest"
+COMPETENCY_PROJECTION_CONSUMER = "projection-competency"
+
+TOKEN_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # noqa: S105 (a subject token, not a secret)
+"""One subject token: lowercase letters and digits, words joined by single hyphens."""
+
+_INBOX_SUBJECT = re.compile(
+    rf"^asn\.in\.(?P<source>{TOKEN_PATTERN})\.(?P<event_type>{TOKEN_PATTERN})\.v(?P<version>[1-9][0-9]*)$"
+)
+
+
+@dataclass(frozen=True)
+class InboxAddress:
+    """Where a submission was sent: who sent it, what kind of event, which contract version."""
+
+    source: str
+    event_type: str
+    version: int
+
+
+def inbox_subject(source: str, event_type: str, version: int) -> str:
+    """The subject a departmental system publishes one kind of event on."""
+    return f"asn.in.{source}.{event_type}.v{version}"
+
+
+def parse_inbox_subject(subject: str) -> InboxAddress | None:
+    """Read source, event type and version out of an inbox subject; None when malformed."""
+    match = _INBOX_SUBJECT.match(subject)
+    if match is None:
+        return None
+    return InboxAddress(match["source"], match["event_type"], int(match["version"]))
+
+
+def events_subject(aggregate_type: str, event_type: str) -> str:
+    """The subject the relay publishes one stored event on."""
+    return f"asn.events.{aggregate_type}.{event_type}"
+
+
+def rejected_subject(source: str | None, event_type: str | None) -> str:
+    """The subject a sender reads its refusals from; unknown parts become ``unknown``."""
+    return f"asn.rejected.{source or 'unknown'}.{event_type or 'unknown'}"
+
+
+def kebab(name: str) -> str:
+    """``TrainingCompleted`` -> ``training-completed``: class names as subject tokens."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()

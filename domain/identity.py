@@ -1,0 +1,16 @@
+"""Deterministic aggregate ids, so any process derives the same id from the same facts."""
+
+from uuid import UUID, uuid5
+
+JEJAK_NAMESPACE = UUID("6c1f0b5e-5d1a-4b8e-9a57-4a6e3a0f8c21")
+"""Namespace of every uuid5 Jejak derives; changing it would orphan every stored record."""
+
+
+def civil_servant_id(nip: str) -> UUID:
+    """The record of one civil servant, keyed by NIP (never reused)."""
+    return uuid5(JEJAK_NAMESPACE, f"civil-servant/{nip}")
+
+
+def receipt_id(source: str, event_id: str) -> UUID:
+    """The idempotency receipt of one submission: the sender's own id, scoped by sender."""
+    return uuid5(JEJAK_NAMESPACE, f"receipt/{source}/{event_id}")

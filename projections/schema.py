@@ -1,0 +1,17 @@
+"""Tables of the read models and of their positions, created by the provisioning step."""
+
+from typing import Any
+
+from psycopg import Connection, sql
+
+from projections.competency import COMPETENCY_TABLES
+from projections.tracking import TRACKING_TABLE
+
+ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES)
+
+
+def create_read_models(conn: Connection[Any]) -> None:
+    """Idempotent: every statement is ``IF NOT EXISTS``."""
+    with conn.transaction():
+        for statement in ALL_TABLES:
+            conn.execute(statement)

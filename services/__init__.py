@@ -1,0 +1,1 @@
+"""Deployable processes: ingest, relay, projection worker, API, the embedded runtime and the CLI."""

@@ -1,0 +1,106 @@
+"""FastAPI application: health and competency history."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from itertools import groupby
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+from psycopg import IsolationLevel
+from psycopg_pool import AsyncConnectionPool
+
+from contracts.identifiers import check_nip
+from contracts.reference import training_kinds
+from projections import competency
+from services.api.schemas import ActivityOut, CompetencyHistoryOut, CompetencyYear, Health
+from services.database import read_pool
+
+
+def pool_of(request: Request) -> AsyncConnectionPool:
+    pool: AsyncConnectionPool = request.app.state.pool
+    return pool
+
+
+Pool = Annotated[AsyncConnectionPool, Depends(pool_of)]
+NipPath = Annotated[str, Path(description="NIP, 18 digits", examples=["198503122010011002"])]
+
+
+def create_app(database_url: str) -> FastAPI:
+    """One pool per process, opened on start-up and closed on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with read_pool(database_url) as pool:
+            app.state.pool = pool
+            yield
+
+    app = FastAPI(
+        title="Jejak report API",
+        description="Competency and performance histories of civil servants, built from the event store.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.get("/healthz", response_model=Health)
+    async def healthz(pool: Pool) -> JSONResponse:
+        """Whether the API can reach its database."""
+        try:
+            async with pool.connection(timeout=2) as conn:
+                await conn.execute("SELECT 1")
+        except Exception as error:  # noqa: BLE001 (reported as 503, which is the point)
+            return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/employees/{nip}/competency", response_model=CompetencyHistoryOut)
+    async def employee_competency(nip: NipPath, pool: Pool) -> CompetencyHistoryOut:
+        """Development activities and recognised JP per year of one civil servant."""
+        try:
+            check_nip(nip)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        async with pool.connection() as conn:
+            await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+            async with conn.transaction(), conn.cursor() as cur:
+                found = await competency.history(cur, nip)
+        if not found.activities:
+            raise HTTPException(status_code=404, detail=f"no competency record for NIP {nip}")
+        return history_out(nip, found)
+
+    return app
+
+
+def history_out(nip: str, found: competency.CompetencyHistory) -> CompetencyHistoryOut:
+    kinds = training_kinds()
+    years = []
+    by_year = groupby(
+        sorted(found.activities, key=lambda a: (a.year, a.end_date, a.position)),
+        key=lambda a: a.year,
+    )
+    for year, rows in by_year:
+        activities = [
+            ActivityOut(
+                event_id=a.event_id,
+                source=a.source,
+                training_kind=a.training_kind,
+                training_kind_name=kinds.get(a.training_kind, a.training_kind),
+                title=a.title,
+                provider=a.provider,
+                start_date=a.start_date,
+                end_date=a.end_date,
+                hours=a.hours,
+                recognised_jp=a.recognised_jp,
+                position=a.position,
+            )
+            for a in rows
+        ]
+        years.append(
+            CompetencyYear(
+                year=year,
+                recognised_jp=sum((a.recognised_jp for a in activities), Decimal(0)),
+                activities=activities,
+            )
+        )
+    total = sum((y.recognised_jp for y in years), Decimal(0))
+    return CompetencyHistoryOut(nip=nip, total_recognised_jp=total, years=years, position=found.position)

@@ -1,0 +1,46 @@
+"""Response bodies of the report API."""
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from contracts.outbound import JsonNumber
+
+
+class ActivityOut(BaseModel):
+    """One completed development activity."""
+
+    event_id: str
+    source: str
+    training_kind: str
+    training_kind_name: str
+    title: str
+    provider: str
+    start_date: date
+    end_date: date
+    hours: JsonNumber
+    recognised_jp: JsonNumber
+    position: int = Field(description="Store position of the event that recorded it.")
+
+
+class CompetencyYear(BaseModel):
+    """JP recognised in one calendar year (the year each activity ended)."""
+
+    year: int
+    recognised_jp: JsonNumber
+    activities: list[ActivityOut]
+
+
+class CompetencyHistoryOut(BaseModel):
+    """A civil servant's competency development, year by year."""
+
+    nip: str
+    total_recognised_jp: JsonNumber
+    years: list[CompetencyYear]
+    position: Annotated[int, Field(description="Store position this answer was built from.")]
+
+
+class Health(BaseModel):
+    status: str
+    database: str

@@ -1,0 +1,154 @@
+"""``jejak``: run the system, provision it, run single services, publish test events."""
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
+from services.provision import provision
+from services.provision_streams import ProvisioningConflict
+from services.runtime.embedded import ServerUrls, embedded_servers
+from services.runtime.process import ServerStartError
+from services.settings import Settings
+from services.supervisor import Running, Service, run_services
+
+app = typer.Typer(
+    help="Jejak: audit-ready records of civil servants' competence and performance.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=True)],
+    )
+    for noisy in ("faststream", "nats", "uvicorn.access", "psycopg.pool"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def servers(settings: Settings) -> Iterator[ServerUrls]:
+    """The servers named by JEJAK_NATS_URL/JEJAK_DATABASE_URL, or embedded ones under JEJAK_HOME."""
+    if settings.nats_url and settings.database_url:
+        yield ServerUrls(settings.nats_url, settings.database_url, None, 0.0)
+        return
+    if settings.nats_url or settings.database_url:
+        raise typer.BadParameter("set both JEJAK_NATS_URL and JEJAK_DATABASE_URL, or neither")
+    with embedded_servers(
+        settings.home.resolve(),
+        nats_port=settings.embedded_nats_port,
+        nats_monitor_port=settings.embedded_nats_monitor_port,
+        postgres_port=settings.embedded_postgres_port,
+        postgres_os_user=settings.embedded_postgres_os_user,
+        nats_sync_always=settings.nats_sync_always,
+    ) as urls:
+        yield urls
+
+
+def external_urls(settings: Settings) -> tuple[str, str]:
+    """Services run alone (compose) need both servers named; embedded defaults otherwise."""
+    nats_url = settings.nats_url or f"nats://127.0.0.1:{settings.embedded_nats_port}"
+    database_url = (
+        settings.database_url or f"postgresql://postgres@127.0.0.1:{settings.embedded_postgres_port}/jejak"
+    )
+    return nats_url, database_url
+
+
+def stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+def banner(urls: ServerUrls, running: Running, began: float) -> None:
+    table = Table(title="Jejak is running", show_header=False, title_justify="left")
+    table.add_row("NATS", urls.nats_url)
+    table.add_row("PostgreSQL", urls.database_url)
+    for name, where in running.where.items():
+        table.add_row(name, where)
+    table.add_row("publish to", f"{INBOX_SUBJECTS}  e.g. asn.in.<source>.training-completed.v1")
+    table.add_row("rejections on", REJECTED_SUBJECTS)
+    table.add_row("started in", f"{time.monotonic() - began:.2f} s (servers {urls.started_in_seconds:.2f} s)")
+    console.print(table)
+    console.print("Press Ctrl-C to stop.")
+
+
+@app.command()
+def up(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Start the servers (embedded unless JEJAK_*_URL are set), provision, and run every service."""
+    configure_logging(verbose)
+    settings = Settings()
+    began = time.monotonic()
+
+    async def main() -> None:
+        stop = stop_on_signals()
+        with servers(settings) as urls:
+            await provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url)
+            await run_services(
+                settings, urls.nats_url, urls.database_url, list(Service), stop=stop,
+                on_ready=lambda running: banner(urls, running, began),
+            )  # fmt: skip
+            console.print("Services stopped; stopping the servers.")
+
+    _run(main)
+    console.print("Jejak stopped.")
+
+
+@app.command("provision")
+def provision_command() -> None:
+    """Create the database schema, streams and consumers that are missing; report differences."""
+    configure_logging(verbose=False)
+    settings = Settings()
+    nats_url, database_url = external_urls(settings)
+
+    async def main() -> None:
+        done = await provision(settings, nats_url, database_url)
+        for name in done.created:
+            console.print(f"created   {name}")
+        for name in done.unchanged:
+            console.print(f"unchanged {name}")
+
+    _run(main)
+
+
+@app.command("run")
+def run_command(
+    service: Annotated[list[Service], typer.Argument(help="Services to run in this process.")],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run some services against already provisioned servers (compose runs one per container)."""
+    configure_logging(verbose)
+    settings = Settings()
+    nats_url, database_url = external_urls(settings)
+
+    async def main() -> None:
+        stop = stop_on_signals()
+        await run_services(
+            settings, nats_url, database_url, service, stop=stop,
+            on_ready=lambda running: console.print(f"running: {', '.join(running.where)}"),
+        )  # fmt: skip
+
+    _run(main)
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    try:
+        asyncio.run(main())
+    except (ServerStartError, ProvisioningConflict) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None

@@ -1,0 +1,1 @@
+"""Ingest: INBOX -> contract -> domain -> event store, or REJECTED with a reason."""

@@ -1,0 +1,152 @@
+"""Streams and durable consumers, created by one explicit, idempotent step.
+
+Services bind to what exists and never declare streams themselves (FastStream's default
+declaration would *update* an existing stream with the service's settings and can truncate it).
+A stream or consumer that exists with different settings is reported, never silently changed.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from contracts.streams import (
+    COMPETENCY_PROJECTION_CONSUMER,
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    INBOX_STREAM,
+    INBOX_SUBJECTS,
+    INGEST_CONSUMER,
+    REJECTED_STREAM,
+    REJECTED_SUBJECTS,
+)
+from services.settings import Settings
+
+
+class ProvisioningConflict(RuntimeError):
+    """A stream or consumer exists with settings other than ours; an operator must decide."""
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What one provisioning run did: names created and names found as wanted."""
+
+    created: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def stream_configs(settings: Settings) -> list[StreamConfig]:
+    """INBOX and EVENTS are records: kept forever, never deleted or purged, full means refuse."""
+
+    def record(name: str, subjects: str, window: float, *, deny_delete: bool) -> StreamConfig:
+        return StreamConfig(
+            name=name,
+            subjects=[subjects],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.NEW,
+            max_age=0,
+            max_msgs=-1,
+            max_bytes=-1,
+            duplicate_window=window,
+            deny_delete=deny_delete,
+            deny_purge=deny_delete,
+            allow_rollup_hdrs=False,
+            num_replicas=1,
+        )
+
+    return [
+        record(INBOX_STREAM, INBOX_SUBJECTS, settings.inbox_duplicate_window_seconds, deny_delete=True),
+        record(
+            EVENTS_STREAM,
+            EVENTS_SUBJECTS,
+            settings.events_duplicate_window_seconds,
+            deny_delete=True,
+        ),
+        # Rejections carry what a sender submitted by mistake, personal data included: deletable.
+        record(REJECTED_STREAM, REJECTED_SUBJECTS, 3600.0, deny_delete=False),
+    ]
+
+
+def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
+    """Durable pull consumers; ``max_deliver=-1`` because a transient failure is never a drop."""
+
+    def durable(name: str, subjects: str) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=name,
+            filter_subject=subjects,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=settings.consumer_ack_wait_seconds,
+            max_deliver=-1,
+            max_ack_pending=1000,
+        )
+
+    return {
+        INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)],
+        EVENTS_STREAM: [durable(COMPETENCY_PROJECTION_CONSUMER, EVENTS_SUBJECTS)],
+    }
+
+
+def _differences(wanted: Any, existing: Any, fields: list[str]) -> list[str]:
+    def norm(value: Any) -> Any:
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    return [
+        f"{field}: has {getattr(existing, field)!r}, wanted {getattr(wanted, field)!r}"
+        for field in fields
+        if norm(getattr(existing, field)) != norm(getattr(wanted, field))
+    ]
+
+
+STREAM_FIELDS = ["subjects", "retention", "storage", "discard", "max_age", "max_msgs", "max_bytes",
+                 "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs"]  # fmt: skip
+CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver",
+                   "max_ack_pending"]  # fmt: skip
+
+
+async def provision_streams(js: JetStreamContext, settings: Settings) -> Provisioned:
+    """Create what is missing; raise ProvisioningConflict listing every difference found."""
+    created: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    for config in stream_configs(settings):
+        try:
+            info = await js.stream_info(str(config.name))
+        except NotFoundError:
+            await js.add_stream(config)
+            created.append(f"stream {config.name}")
+            continue
+        found = _differences(config, info.config, STREAM_FIELDS)
+        conflicts += [f"stream {config.name}: {d}" for d in found]
+        if not found:
+            unchanged.append(f"stream {config.name}")
+    for stream, consumers in consumer_configs(settings).items():
+        for consumer in consumers:
+            name = f"consumer {stream}/{consumer.durable_name}"
+            try:
+                cinfo = await js.consumer_info(stream, str(consumer.durable_name))
+            except NotFoundError:
+                await js.add_consumer(stream, consumer)
+                created.append(name)
+                continue
+            found = _differences(consumer, cinfo.config, CONSUMER_FIELDS)
+            conflicts += [f"{name}: {d}" for d in found]
+            if not found:
+                unchanged.append(name)
+    if conflicts:
+        raise ProvisioningConflict(
+            "existing streams or consumers differ from Jejak's settings; change them deliberately "
+            "(nats stream edit / consumer edit) or adjust JEJAK_* settings:\n  " + "\n  ".join(conflicts)
+        )
+    return Provisioned(tuple(created), tuple(unchanged))

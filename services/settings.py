@@ -1,0 +1,44 @@
+"""One settings class for every process, read from ``JEJAK_*`` environment variables."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the servers are and how the streams and services behave.
+
+    With ``nats_url`` and ``database_url`` unset, ``jejak up`` starts its own servers under
+    ``home`` on the ``embedded_*`` ports (all bound to 127.0.0.1).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="JEJAK_", extra="ignore")
+
+    nats_url: str | None = Field(default=None, description="e.g. nats://127.0.0.1:4222")
+    database_url: str | None = Field(default=None, description="e.g. postgresql://jejak@127.0.0.1/jejak")
+    home: Path = Field(default=Path(".jejak"), description="Data of the embedded servers.")
+
+    embedded_nats_port: int = 14222
+    embedded_nats_monitor_port: int = 18222
+    embedded_postgres_port: int = 15432
+    embedded_postgres_os_user: str = Field(
+        default="nobody",
+        description="PostgreSQL refuses to run as root; as root it runs as this user.",
+    )
+    nats_sync_always: bool = Field(
+        default=True,
+        description="fsync every JetStream write, so an acknowledged submission survives a power cut.",
+    )
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    inbox_duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    events_duplicate_window_seconds: float = Field(default=3600.0, gt=0)
+    consumer_ack_wait_seconds: float = Field(default=60.0, gt=0)
+
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=0.05, gt=0)
+    pull_timeout_seconds: float = Field(default=0.5, gt=0)
+    retry_max_delay_seconds: float = Field(default=60.0, gt=0)

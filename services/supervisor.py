@@ -1,0 +1,111 @@
+"""Run any set of Jejak's services in one process until told to stop, then stop them in order."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import nats
+import uvicorn
+from faststream.nats import NatsBroker
+
+from projections.worker import register_competency_worker
+from services.api.app import create_app
+from services.database import open_records, read_pool
+from services.ingest.worker import register_ingest_worker
+from services.relay.worker import Relay
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Service(StrEnum):
+    """The deployable services; compose runs each in its own container."""
+
+    INGEST = "ingest"
+    RELAY = "relay"
+    PROJECTIONS = "projections"
+    API = "api"
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the supervisor owns Ctrl-C and stops it last."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@dataclass
+class Running:
+    """What was started, for the banner and for stopping."""
+
+    where: dict[str, str] = field(default_factory=dict)
+
+
+async def run_services(
+    settings: Settings,
+    nats_url: str,
+    database_url: str,
+    services: Iterable[Service],
+    *,
+    stop: asyncio.Event,
+    on_ready: Callable[[Running], None] = lambda _: None,
+) -> None:
+    """Start ``services``, call ``on_ready``, wait for ``stop``, then shut each down cleanly."""
+    wanted = set(services)
+    running = Running()
+    async with contextlib.AsyncExitStack() as stack:
+        records = open_records(database_url) if wanted & {Service.INGEST, Service.RELAY} else None
+        if records is not None:
+            stack.callback(records.close)
+        broker = NatsBroker(nats_url, logger=log, log_level=logging.DEBUG, graceful_timeout=30.0)
+        if Service.INGEST in wanted and records is not None:
+            register_ingest_worker(broker, records, settings)
+            running.where["ingest"] = f"INBOX -> event store ({nats_url})"
+        if Service.PROJECTIONS in wanted:
+            pool = await stack.enter_async_context(read_pool(database_url))
+            register_competency_worker(
+                broker,
+                pool,
+                pull_timeout=settings.pull_timeout_seconds,
+                max_delay=settings.retry_max_delay_seconds,
+            )
+            running.where["projections"] = "EVENTS -> read models (competency)"
+        if wanted & {Service.INGEST, Service.PROJECTIONS}:
+            await broker.start()
+            stack.push_async_callback(broker.stop)
+        tasks: list[asyncio.Task[None]] = []
+        if Service.RELAY in wanted and records is not None:
+            connection = await nats.connect(nats_url, name="jejak-relay", max_reconnect_attempts=-1)
+            stack.push_async_callback(connection.drain)
+            relay = Relay(
+                records,
+                connection.jetstream(),
+                batch_size=settings.relay_batch_size,
+                poll_seconds=settings.relay_poll_seconds,
+            )
+            tasks.append(asyncio.create_task(relay.run(stop, settings.retry_max_delay_seconds), name="relay"))
+            running.where["relay"] = "event store -> EVENTS"
+        if Service.API in wanted:
+            config = uvicorn.Config(
+                create_app(database_url),
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
+            )
+            server = _QuietServer(config)
+            tasks.append(asyncio.create_task(server.serve(), name="api"))
+            while not server.started and not tasks[-1].done():  # noqa: ASYNC110 (uvicorn offers no event)
+                await asyncio.sleep(0.02)
+            if tasks[-1].done():
+                await tasks[-1]  # raises why it could not start (e.g. the port is taken)
+                raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
+            running.where["api"] = f"http://{settings.api_host}:{settings.api_port}"
+        on_ready(running)
+        await stop.wait()
+        if Service.API in wanted:
+            server.should_exit = True
+        await asyncio.gather(*tasks)

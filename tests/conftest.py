@@ -1,0 +1,106 @@
+"""The real servers for the whole session, started by the same runtime code as ``jejak up``.
+
+With JEJAK_NATS_URL and JEJAK_DATABASE_URL both set, those servers are used (they must be empty
+or provisioned with the test settings below); otherwise NATS and PostgreSQL are started on free
+ports in a temporary folder and stopped at the end.
+"""
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nats
+import psycopg
+import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from services.provision import provision
+from services.runtime.embedded import embedded_servers
+from services.runtime.process import free_port
+from services.settings import Settings
+
+TEST_SETTINGS = Settings(
+    inbox_duplicate_window_seconds=1.5,  # short, so a late duplicate must be caught by the receipt
+    retry_max_delay_seconds=2.0,
+    consumer_ack_wait_seconds=30.0,
+    nats_sync_always=False,
+)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The servers every integration and end-to-end test talks to."""
+
+    nats_url: str
+    database_url: str
+    settings: Settings
+    started_in_seconds: float
+    provisioned_in_seconds: float
+
+
+STARTUP: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    nats_url, database_url = os.environ.get("JEJAK_NATS_URL"), os.environ.get("JEJAK_DATABASE_URL")
+    if nats_url and database_url:
+        began = time.monotonic()
+        asyncio.run(provision(TEST_SETTINGS, nats_url, database_url))
+        yield Stack(nats_url, database_url, TEST_SETTINGS, 0.0, time.monotonic() - began)
+        return
+    home = Path(tempfile.mkdtemp(prefix="jejak-test-"))
+    home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
+    try:
+        with embedded_servers(
+            home,
+            nats_port=free_port(),
+            nats_monitor_port=free_port(),
+            postgres_port=free_port(),
+            postgres_os_user=TEST_SETTINGS.embedded_postgres_os_user,
+            nats_sync_always=TEST_SETTINGS.nats_sync_always,
+        ) as urls:
+            began = time.monotonic()
+            asyncio.run(provision(TEST_SETTINGS, urls.nats_url, urls.database_url, urls.admin_database_url))
+            STARTUP["servers"] = urls.started_in_seconds
+            STARTUP["provisioning"] = time.monotonic() - began
+            yield Stack(
+                urls.nats_url,
+                urls.database_url,
+                TEST_SETTINGS,
+                urls.started_in_seconds,
+                STARTUP["provisioning"],
+            )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def nats_client(stack: Stack) -> AsyncIterator[Client]:
+    client = await nats.connect(stack.nats_url, name="jejak-tests")
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+def js(nats_client: Client) -> JetStreamContext:
+    return nats_client.jetstream()
+
+
+@pytest.fixture
+def db(stack: Stack) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        yield conn
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if STARTUP:
+        terminalreporter.write_line(
+            "start-up times: " + ", ".join(f"{what} {seconds:.2f} s" for what, seconds in STARTUP.items())
+        )

@@ -1,0 +1,70 @@
+"""A transient failure is retried with back-off on the real NATS, never rejected, never dropped."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from eventsourcing.persistence import OperationalError
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from domain.civil_servant import TrainingCompletion
+from domain.identity import receipt_id
+from domain.records import Outcome, Records, Submission
+from services.database import open_records
+from services.ingest.worker import register_ingest_worker
+from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
+from tests.conftest import Stack
+from tests.streams import inbox_settled, rejections_of
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+class FlakyDatabase:
+    """Fails the first ``failures`` saves the way a restarting database does."""
+
+    def __init__(self, records: Records, failures: int) -> None:
+        self.save = records.record_training_completion
+        self.failures = failures
+        self.calls = 0
+
+    def __call__(self, submission: Submission, completion: TrainingCompletion) -> Outcome:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise OperationalError("the database system is starting up")
+        return self.save(submission, completion)
+
+
+@pytest.fixture
+def records(stack: Stack) -> Iterator[Records]:
+    app = open_records(stack.database_url)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+async def flaky_ingest(
+    stack: Stack, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FlakyDatabase]:
+    flaky = FlakyDatabase(records, failures=2)
+    monkeypatch.setattr(records, "record_training_completion", flaky)
+    broker = NatsBroker(stack.nats_url)
+    register_ingest_worker(broker, records, stack.settings)
+    await broker.start()
+    yield flaky
+    await broker.stop()
+
+
+async def test_a_failing_database_delays_the_submission_but_records_it(
+    flaky_ingest: FlakyDatabase, records: Records, js: JetStreamContext
+) -> None:
+    body = training_completed(employee_nip=unique_nip())
+    await js.publish(TRAINING_SUBJECT, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
+
+    async def stored() -> bool | None:
+        return True if receipt_id(body["source"], body["event_id"]) in records.repository else None
+
+    await eventually(stored, within=20, what="the submission stored after two failures")
+    await eventually(lambda: inbox_settled(js), what="INBOX acknowledged")
+    assert flaky_ingest.calls == 3
+    assert await rejections_of(js, body["event_id"]) == []

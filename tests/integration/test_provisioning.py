@@ -1,0 +1,46 @@
+"""Provisioning on the real servers: idempotent, never silently changes a stream, records protected."""
+
+import psycopg
+import pytest
+from nats.js import JetStreamContext
+from nats.js.errors import APIError
+
+from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
+from services.provision import provision
+from services.provision_streams import ProvisioningConflict
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+
+async def test_provisioning_again_changes_nothing(stack: Stack) -> None:
+    done = await provision(stack.settings, stack.nats_url, stack.database_url)
+    assert done.created == ()
+    assert set(done.unchanged) >= {f"stream {s}" for s in (INBOX_STREAM, EVENTS_STREAM, REJECTED_STREAM)}
+    assert "consumer INBOX/ingest" in done.unchanged
+
+
+async def test_a_stream_with_other_settings_is_reported_not_changed(
+    stack: Stack, js: JetStreamContext
+) -> None:
+    other = stack.settings.model_copy(update={"inbox_duplicate_window_seconds": 99.0})
+    with pytest.raises(ProvisioningConflict, match="stream INBOX: duplicate_window"):
+        await provision(other, stack.nats_url, stack.database_url)
+    info = await js.stream_info(INBOX_STREAM)
+    assert info.config.duplicate_window == pytest.approx(stack.settings.inbox_duplicate_window_seconds)
+
+
+@pytest.mark.parametrize("stream", [INBOX_STREAM, EVENTS_STREAM])
+async def test_records_cannot_be_deleted_or_purged(js: JetStreamContext, stream: str) -> None:
+    info = await js.stream_info(stream)
+    assert info.config.deny_delete
+    assert info.config.deny_purge
+    with pytest.raises(APIError):
+        await js.purge_stream(stream)
+
+
+def test_the_schema_is_in_place(db: psycopg.Connection[tuple[object, ...]]) -> None:
+    tables = {
+        row[0] for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    }
+    assert {"jejak_events", "competency_activity", "projection_position"} <= tables

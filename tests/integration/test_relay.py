@@ -1,0 +1,100 @@
+"""The relay on the real servers: every notification once, in order, resumed after a restart."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from nats.js import JetStreamContext
+
+from contracts.outbound import StoredEventEnvelope
+from contracts.streams import EVENTS_STREAM
+from domain.records import Recorded, Records
+from services.database import open_records
+from services.relay.worker import Relay, last_relayed_position
+from tests.builders import completion, submission_for, unique_nip
+from tests.conftest import Stack
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def records(stack: Stack) -> Iterator[Records]:
+    app = open_records(stack.database_url)
+    yield app
+    app.close()
+
+
+def record_one(records: Records) -> tuple[int, ...]:
+    c = completion(unique_nip())
+    outcome = records.record_training_completion(submission_for(c), c)
+    assert isinstance(outcome, Recorded)
+    return outcome.positions
+
+
+async def drain(relay: Relay) -> None:
+    while await relay.relay_batch():
+        pass
+
+
+async def test_a_restarted_relay_continues_where_the_stream_ends(
+    records: Records, js: JetStreamContext
+) -> None:
+    first = Relay(records, js, batch_size=2, poll_seconds=0.05)
+    first.position = await last_relayed_position(js)
+    await drain(first)  # catch up with whatever earlier tests stored
+    positions = record_one(records)
+    await drain(first)
+    assert await last_relayed_position(js) == positions[-1]
+    before = (await js.stream_info(EVENTS_STREAM)).state.messages
+
+    more = record_one(records)
+    restarted = Relay(records, js, batch_size=2, poll_seconds=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(restarted.run(stop))
+    try:
+
+        async def caught_up() -> bool | None:
+            return True if await last_relayed_position(js) >= more[-1] else None
+
+        await eventually(caught_up, what="the restarted relay caught up")
+    finally:
+        stop.set()
+        await task
+    info = await js.stream_info(EVENTS_STREAM)
+    assert info.state.messages == before + len(more)  # nothing published twice
+    relayed = [
+        await js.get_msg(EVENTS_STREAM, seq=s)
+        for s in range(info.state.last_seq - 2, info.state.last_seq + 1)
+    ]
+    assert [int((m.headers or {})["Nats-Msg-Id"]) for m in relayed] == list(more)
+    assert [StoredEventEnvelope.model_validate_json(m.data or b"").position for m in relayed] == list(more)
+    assert relayed[1].subject == "asn.events.civil-servant.training-completed"
+
+
+async def test_a_relay_that_lost_its_place_cannot_skip_events(records: Records, js: JetStreamContext) -> None:
+    live = Relay(records, js, batch_size=100, poll_seconds=0.05)
+    live.position = await last_relayed_position(js)
+    await drain(live)
+    positions = record_one(records)
+    confused = Relay(records, js, batch_size=100, poll_seconds=0.05)
+    confused.position = positions[0]  # believes the first new event is already on EVENTS
+    with pytest.raises(RuntimeError, match="does not end where this relay thinks"):
+        await confused.relay_batch()
+    await drain(live)
+    assert await last_relayed_position(js) == positions[-1]
+
+
+async def test_a_relay_behind_the_stream_only_makes_duplicates(
+    records: Records, js: JetStreamContext
+) -> None:
+    live = Relay(records, js, batch_size=100, poll_seconds=0.05)
+    live.position = await last_relayed_position(js)
+    await drain(live)
+    positions = record_one(records)
+    await drain(live)
+    before = (await js.stream_info(EVENTS_STREAM)).state.messages
+    behind = Relay(records, js, batch_size=100, poll_seconds=0.05)
+    behind.position = positions[0] - 1
+    await drain(behind)
+    assert (await js.stream_info(EVENTS_STREAM)).state.messages == before

@@ -1,0 +1,68 @@
+"""Ingest's first step, without I/O: a contract or a refusal a sender can read."""
+
+from contracts.inbound import TrainingCompletedV1
+from contracts.rejection import RejectionKind
+from services.ingest.decode import Decoded, Refusal, decode
+from tests.builders import TRAINING_SUBJECT, encode, training_completed
+
+
+def test_a_valid_submission_decodes() -> None:
+    result = decode(TRAINING_SUBJECT, encode(training_completed()))
+    assert isinstance(result, Decoded)
+    assert isinstance(result.event, TrainingCompletedV1)
+
+
+def test_the_fingerprint_ignores_formatting() -> None:
+    body = training_completed()
+    compact = decode(TRAINING_SUBJECT, encode(body))
+    reordered = decode(TRAINING_SUBJECT, encode(dict(reversed(body.items()))))
+    assert isinstance(compact, Decoded)
+    assert isinstance(reordered, Decoded)
+    assert compact.content_sha256 == reordered.content_sha256
+
+
+def test_the_fingerprint_sees_content() -> None:
+    a = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=24)))
+    b = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=25)))
+    assert isinstance(a, Decoded)
+    assert isinstance(b, Decoded)
+    assert a.content_sha256 != b.content_sha256
+
+
+def test_a_malformed_subject_is_refused() -> None:
+    result = decode("asn.in.BPSDM.training-completed", b"{}")
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.SUBJECT
+    assert "asn.in.<source>.<event-type>.v<version>" in result.reason
+
+
+def test_an_unknown_event_type_lists_the_known_ones() -> None:
+    result = decode("asn.in.bpsdm-sumbar.training-started.v1", encode(training_completed(event_id="e-9")))
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.SUBJECT
+    assert "known: training-completed.v1" in result.reason
+    assert result.event_id == "e-9"
+
+
+def test_field_errors_are_listed_with_the_event_id() -> None:
+    result = decode(
+        TRAINING_SUBJECT, encode(training_completed(event_id="e-1", employee_nip="12", training_kind="99"))
+    )
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.CONTRACT
+    assert result.event_id == "e-1"
+    assert {e.field for e in result.errors} == {"employee_nip", "training_kind"}
+    assert "NIP must be exactly 18 digits" in result.reason
+
+
+def test_bytes_that_are_not_json_are_refused() -> None:
+    result = decode(TRAINING_SUBJECT, b"\xff not json")
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.CONTRACT
+    assert result.event_id is None
+
+
+def test_the_body_must_name_the_subject_s_sender() -> None:
+    result = decode(TRAINING_SUBJECT, encode(training_completed(source="lan-ri")))
+    assert isinstance(result, Refusal)
+    assert "differs from 'bpsdm-sumbar' in the subject" in result.reason
