@@ -6,6 +6,7 @@ import signal
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ from rich.table import Table
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
+from services.publish import NotPublishable, publish_file, read_event
 from services.runtime.embedded import ServerUrls, embedded_servers
 from services.runtime.process import ServerStartError
 from services.settings import Settings
@@ -144,6 +146,28 @@ def run_command(
         )  # fmt: skip
 
     _run(main)
+
+
+@app.command()
+def publish(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON file of one event.")],
+    event_type: Annotated[str, typer.Option("--type", "-t", help="Event type, as in the subject.")] = (
+        "training-completed"
+    ),
+    version: Annotated[int, typer.Option(help="Contract version.")] = 1,
+    check: Annotated[bool, typer.Option(help="Check the contract before sending.")] = True,
+) -> None:
+    """Publish one event to INBOX with Nats-Msg-Id = its event_id, as a departmental system does."""
+    settings = Settings()
+    nats_url, _ = external_urls(settings)
+    try:
+        subject, event_id, body = read_event(file, event_type, version, check=check)
+    except NotPublishable as error:
+        console.print(f"[red]not sent:[/red] {error}")
+        raise typer.Exit(2) from None
+    published = asyncio.run(publish_file(nats_url, subject, event_id, body))
+    note = " (duplicate: already in INBOX, not stored again)" if published.duplicate else ""
+    typer.echo(f"INBOX #{published.sequence} on {published.subject}{note}")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

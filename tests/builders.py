@@ -33,7 +33,7 @@ def training_completed(**overrides: Any) -> dict[str, Any]:
         "event_id": event_id(),
         "occurred_at": "2026-03-14T09:00:00+07:00",
         "source": SOURCE,
-        "employee_nip": "198503122010011002",
+        "employee_nip": unique_nip(),
         "training_kind": "3",
         "title": "Pelatihan Literasi Digital untuk Pelayanan Publik",
         "provider": "BPSDM Provinsi Sumatera Barat",

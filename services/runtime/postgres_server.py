@@ -68,27 +68,32 @@ class OsUser:
             )
 
 
-def postgres_bin_dir(user: OsUser) -> Path:
+def postgres_bin_dir(user: OsUser, copies_under: Path | None = None) -> Path:
     """The PostgreSQL binaries, copied once to a world-readable folder if ``user`` cannot reach them.
 
-    A virtualenv under a private home (``/root``) is unreachable for an unprivileged server user;
-    copying 34 MB once is kinder than chmod-ing someone's home folder, as pgserver would.
+    A virtualenv under a private folder (``/root``, a 0700 temporary clone) is unreachable for an
+    unprivileged server user; copying 34 MB once is kinder than chmod-ing someone's folders, as
+    pgserver would. The copy keeps the wheel's layout, because the binaries find their shared
+    libraries through the RPATH ``$ORIGIN/../../../pgserver.libs``.
     """
     bundled = bundled_install_dir()
     if user.can_reach(bundled / "bin"):
         return bundled / "bin"
-    copy = Path(tempfile.gettempdir()) / f"jejak-pginstall-{os.stat(bundled).st_ino}"
-    if not (copy / "bin" / "postgres").exists():
-        staging = Path(tempfile.mkdtemp(prefix="jejak-pginstall-"))
-        shutil.copytree(bundled, staging / "pginstall", symlinks=True)
+    root = (copies_under or Path(tempfile.gettempdir())) / f"jejak-pgserver-{os.stat(bundled).st_ino}"
+    binaries = root / "pgserver" / "pginstall" / "bin"
+    if not (binaries / "postgres").exists():
+        staging = Path(tempfile.mkdtemp(prefix=".jejak-pgserver-", dir=root.parent))
+        shutil.copytree(bundled, staging / "pgserver" / "pginstall", symlinks=True)
+        libraries = bundled.parent.parent / "pgserver.libs"
+        if libraries.exists():  # Linux wheels (auditwheel); macOS wheels keep theirs inside
+            shutil.copytree(libraries, staging / "pgserver.libs", symlinks=True)
         staging.chmod(0o755)
         try:
-            (staging / "pginstall").rename(copy)
+            staging.rename(root)
         except OSError:  # another process copied it first
-            shutil.rmtree(staging / "pginstall")
-        staging.rmdir()
-    user.require_reach(copy / "bin")
-    return copy / "bin"
+            shutil.rmtree(staging)
+    user.require_reach(binaries)
+    return binaries
 
 
 @dataclass
@@ -99,13 +104,14 @@ class PostgresServer:
     port: int
     user: OsUser
     log_file: Path
+    bin_dir: Path
 
     def url(self, database: str) -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(postgres_bin_dir(self.user) / tool), *args],
+            [str(self.bin_dir / tool), *args],
             user=self.user.uid,
             group=self.user.gid,
             extra_groups=[] if self.user.gid is not None else None,
@@ -162,7 +168,7 @@ def start_postgres(data_root: Path, port: int, os_user_when_root: str) -> Postgr
     log_file = data_root / "postgres.log"
     log_file.touch()
     user.own(log_file)
-    server = PostgresServer(data_root / "data", port, user, log_file)
+    server = PostgresServer(data_root / "data", port, user, log_file, postgres_bin_dir(user))
     server.init_if_new()
     if server.running():  # left over from a run that was killed: restart it on our port
         server.stop()

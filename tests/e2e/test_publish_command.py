@@ -1,0 +1,48 @@
+"""``jejak publish``: an officer or a sender's engineer sends one event file by hand."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app
+from tests.builders import training_completed, unique_nip
+from tests.conftest import Stack
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def invoke(stack: Stack, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["publish", *args], env={"JEJAK_NATS_URL": stack.nats_url})
+    return result.exit_code, result.output + (repr(result.exception) if result.exception else "")
+
+
+async def test_a_published_file_is_recorded(stack: Stack, api: httpx.AsyncClient, tmp_path: Path) -> None:
+    body = training_completed(employee_nip=unique_nip())
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(body))
+
+    code, output = await asyncio.to_thread(invoke, stack, str(event))  # the CLI runs its own loop
+    assert code == 0, output
+    assert "on asn.in.bpsdm-sumbar.training-completed.v1" in output
+
+    async def recorded() -> httpx.Response | None:
+        response = await api.get(f"/employees/{body['employee_nip']}/competency")
+        return response if response.status_code == 200 else None
+
+    code, output = await asyncio.to_thread(invoke, stack, str(event))  # at once: inside the window
+    assert code == 0
+    assert "duplicate" in output
+    await eventually(recorded, what="the published file in the API")
+
+
+def test_a_file_that_breaks_the_contract_is_not_sent(stack: Stack, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(training_completed(training_kind="0")))
+    code, output = invoke(stack, str(event))
+    assert code == 2
+    assert "unknown training kind" in output

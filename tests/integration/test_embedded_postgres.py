@@ -1,0 +1,53 @@
+"""The embedded PostgreSQL's binaries stay usable when the virtualenv is private (root, 0700 clone)."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.runtime import postgres_server
+from services.runtime.postgres_server import OsUser, bundled_install_dir, postgres_bin_dir
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(os.geteuid() != 0, reason="only root hands PostgreSQL to another OS user"),
+]
+
+
+@pytest.fixture
+def private_site_packages(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """pgserver's wheel, laid out as installed, inside a folder only root may enter."""
+    private = Path(tempfile.mkdtemp(prefix="jejak-private-"))  # 0700
+    real = bundled_install_dir()
+    shutil.copytree(real, private / "pgserver" / "pginstall", symlinks=True)
+    shutil.copytree(real.parent.parent / "pgserver.libs", private / "pgserver.libs", symlinks=True)
+    monkeypatch.setattr(postgres_server, "bundled_install_dir", lambda: private / "pgserver" / "pginstall")
+    yield private
+    shutil.rmtree(private)
+
+
+def test_unreachable_binaries_are_copied_with_their_libraries(private_site_packages: Path) -> None:
+    nobody = OsUser.for_postgres("nobody")
+    assert not nobody.can_reach(private_site_packages / "pgserver" / "pginstall" / "bin")
+    copies = Path(tempfile.mkdtemp(prefix="jejak-copies-"))
+    copies.chmod(0o755)
+    try:
+        binaries = postgres_bin_dir(nobody, copies_under=copies)
+        assert nobody.can_reach(binaries)
+        version = subprocess.run(
+            [str(binaries / "initdb"), "--version"],
+            user=nobody.uid,
+            group=nobody.gid,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert version.returncode == 0, version.stderr
+        assert "PostgreSQL" in version.stdout
+        assert postgres_bin_dir(nobody, copies_under=copies) == binaries  # copied once
+    finally:
+        shutil.rmtree(copies)
