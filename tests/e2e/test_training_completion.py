@@ -14,7 +14,7 @@ from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import EVENTS_STREAM
 from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
 from tests.conftest import Stack
-from tests.e2e.conftest import Services
+from tests.e2e.process import JejakProcess
 from tests.streams import inbox_settled, rejections_of
 from tests.waiting import eventually
 
@@ -179,12 +179,12 @@ async def test_unknown_and_malformed_nips_get_404_and_422(api: httpx.AsyncClient
 
 async def test_after_a_restart_the_pipeline_resumes_and_events_is_a_complete_copy(
     stack: Stack,
-    services: Services,
+    services: JejakProcess,
     api: httpx.AsyncClient,
     js: JetStreamContext,
     db: psycopg.Connection[tuple[object, ...]],
 ) -> None:
-    assert services.stop() == 0
+    assert services.interrupt() == 0
     nip = unique_nip()
     body = training_completed(employee_nip=nip)
     await publish(stack, body)  # accepted by INBOX while Jejak is down

@@ -1,9 +1,6 @@
 """``jejak up`` on the embedded default: starts, serves, stops on Ctrl-C, keeps its data."""
 
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,10 +10,10 @@ import httpx
 import nats
 import pytest
 
-from services.runtime.process import free_port, port_is_open, wait_until
+from services.runtime.process import free_port, port_is_open
 from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
 from tests.conftest import STARTUP
-from tests.e2e.conftest import JEJAK
+from tests.e2e.process import JejakProcess
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -30,53 +27,24 @@ def home() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-class Up:
-    """One ``jejak up`` process with its own folder and ports, as a newcomer would run it."""
+def embedded_up(home: Path) -> tuple[JejakProcess, dict[str, int]]:
+    """``jejak up`` with its own folder and ports, as a newcomer would run it."""
+    ports = {name: free_port() for name in ("NATS", "NATS_MONITOR", "POSTGRES")}
+    settings = {"JEJAK_HOME": str(home), **{f"JEJAK_EMBEDDED_{k}_PORT": str(v) for k, v in ports.items()}}
+    return JejakProcess(["up"], settings, free_port(), home / "up.log"), ports
 
-    def __init__(self, home: Path) -> None:
-        self.ports = {name: free_port() for name in ("NATS", "NATS_MONITOR", "POSTGRES", "API")}
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("JEJAK_")},
-            "JEJAK_HOME": str(home),
-            "JEJAK_EMBEDDED_NATS_PORT": str(self.ports["NATS"]),
-            "JEJAK_EMBEDDED_NATS_MONITOR_PORT": str(self.ports["NATS_MONITOR"]),
-            "JEJAK_EMBEDDED_POSTGRES_PORT": str(self.ports["POSTGRES"]),
-            "JEJAK_API_PORT": str(self.ports["API"]),
-        }
-        self.log = home / "up.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.ports['API']}"
-
-    def start(self) -> float:
-        began = time.monotonic()
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen([JEJAK, "up"], env=self.env, stdout=log, stderr=log)
-        wait_until(self.healthy, timeout=60, what="jejak up")
-        return time.monotonic() - began
-
-    def healthy(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"jejak up exited with {self.process.returncode}: {self.log.read_text()}")
-        try:
-            return httpx.get(f"{self.api}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def interrupt(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+def timed_start(up: JejakProcess) -> float:
+    began = time.monotonic()
+    up.start()
+    return time.monotonic() - began
 
 
 async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> None:
-    up = Up(home)
-    STARTUP["jejak up (first, initdb)"] = up.start()
+    up, ports = embedded_up(home)
+    STARTUP["jejak up (first, initdb)"] = timed_start(up)
     body = training_completed(employee_nip=unique_nip())
-    nc = await nats.connect(f"nats://127.0.0.1:{up.ports['NATS']}")
+    nc = await nats.connect(f"nats://127.0.0.1:{ports['NATS']}")
     await nc.jetstream().publish(TRAINING_SUBJECT, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
     await nc.close()
     url = f"{up.api}/employees/{body['employee_nip']}/competency"
@@ -88,17 +56,18 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
 
     await eventually(shown, what="the completion in the API of jejak up")
 
-    assert up.interrupt() == 0, up.log.read_text()
-    log = up.log.read_text()
+    assert up.interrupt() == 0, up.log_path.read_text()
+    log = up.log_path.read_text()
     assert "Jejak is running" in log
     assert "Jejak stopped." in log
-    assert not any(port_is_open(up.ports[name]) for name in ("NATS", "POSTGRES", "API"))
+    api_port = int(up.api.rsplit(":", 1)[1])
+    assert not any(port_is_open(port) for port in (ports["NATS"], ports["POSTGRES"], api_port))
 
-    STARTUP["jejak up (again)"] = up.start()
+    STARTUP["jejak up (again)"] = timed_start(up)
     try:
         response = await shown()
         assert response is not None, "the completion recorded before the restart is gone"
         history = response.json()
         assert [a["event_id"] for y in history["years"] for a in y["activities"]] == [body["event_id"]]
     finally:
-        assert up.interrupt() == 0, up.log.read_text()
+        assert up.interrupt() == 0, up.log_path.read_text()

@@ -1,6 +1,6 @@
 """A transient failure is retried with back-off on the real NATS, never rejected, never dropped."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from eventsourcing.persistence import OperationalError
@@ -10,7 +10,6 @@ from nats.js import JetStreamContext
 from domain.civil_servant import TrainingCompletion
 from domain.identity import receipt_id
 from domain.records import Outcome, Records, Submission
-from services.database import open_records
 from services.ingest.worker import register_ingest_worker
 from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
 from tests.conftest import Stack
@@ -33,13 +32,6 @@ class FlakyDatabase:
         if self.calls <= self.failures:
             raise OperationalError("the database system is starting up")
         return self.save(submission, completion)
-
-
-@pytest.fixture
-def records(stack: Stack) -> Iterator[Records]:
-    app = open_records(stack.database_url)
-    yield app
-    app.close()
 
 
 @pytest.fixture

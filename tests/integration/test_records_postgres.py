@@ -1,7 +1,5 @@
 """The event store on the real PostgreSQL: receipts in the same transaction as the facts."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from domain.civil_servant import CivilServant
@@ -13,13 +11,6 @@ from tests.builders import completion, submission_for, unique_nip
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def records(stack: Stack) -> Iterator[Records]:
-    app = open_records(stack.database_url)
-    yield app
-    app.close()
 
 
 def test_a_completion_and_its_receipt_commit_together(records: Records) -> None:

@@ -1,7 +1,6 @@
 """The relay on the real servers: every notification once, in order, resumed after a restart."""
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from nats.js import JetStreamContext
@@ -9,20 +8,11 @@ from nats.js import JetStreamContext
 from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM
 from domain.records import Recorded, Records
-from services.database import open_records
 from services.relay.worker import Relay, last_relayed_position
 from tests.builders import completion, submission_for, unique_nip
-from tests.conftest import Stack
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def records(stack: Stack) -> Iterator[Records]:
-    app = open_records(stack.database_url)
-    yield app
-    app.close()
 
 
 def record_one(records: Records) -> tuple[int, ...]:
