@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
+from services.preflight import NotProvisioned
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
 from services.publish import NotPublishable, publish_file, read_event
@@ -173,6 +174,6 @@ def publish(
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         asyncio.run(main())
-    except (ServerStartError, ProvisioningConflict) as error:
+    except (ServerStartError, ProvisioningConflict, NotProvisioned) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None

@@ -15,6 +15,7 @@ from projections.worker import register_competency_worker
 from services.api.app import create_app
 from services.database import open_records, read_pool
 from services.ingest.worker import register_ingest_worker
+from services.preflight import require_provisioned
 from services.relay.worker import Relay
 from services.settings import Settings
 
@@ -56,6 +57,7 @@ async def run_services(
 ) -> None:
     """Start ``services``, call ``on_ready``, wait for ``stop``, then shut each down cleanly."""
     wanted = set(services)
+    await require_provisioned(nats_url, database_url, [service.value for service in wanted])
     running = Running()
     async with contextlib.AsyncExitStack() as stack:
         records = open_records(database_url) if wanted & {Service.INGEST, Service.RELAY} else None

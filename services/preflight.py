@@ -1,0 +1,64 @@
+"""Refuse to start a service on servers that were not provisioned, instead of creating things.
+
+Binding a durable pull consumer that does not exist would make nats-py create it with default
+settings, and a missing table would surface as an obscure error on the first message.
+"""
+
+import nats
+import psycopg
+from nats.js.errors import NotFoundError
+
+from contracts.streams import (
+    COMPETENCY_PROJECTION_CONSUMER,
+    EVENTS_STREAM,
+    INBOX_STREAM,
+    INGEST_CONSUMER,
+    REJECTED_STREAM,
+)
+
+
+class NotProvisioned(RuntimeError):
+    """Streams, consumers or tables a service needs are missing: run ``jejak provision``."""
+
+
+NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
+    "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events"]),
+    "relay": ([(EVENTS_STREAM, None)], ["jejak_events"]),
+    "projections": (
+        [(EVENTS_STREAM, COMPETENCY_PROJECTION_CONSUMER)],
+        ["competency_activity", "projection_position"],
+    ),
+    "api": ([], ["competency_activity", "projection_position"]),
+}
+"""Per service: the (stream, durable consumer or None) pairs and the tables it uses."""
+
+
+async def require_provisioned(nats_url: str, database_url: str, services: list[str]) -> None:
+    """Raise NotProvisioned naming everything missing for ``services``."""
+    missing: list[str] = []
+    streams = {pair for service in services for pair in NEEDS[service][0]}
+    tables = {table for service in services for table in NEEDS[service][1]}
+    if streams:
+        connection = await nats.connect(nats_url, name="jejak-preflight")
+        try:
+            js = connection.jetstream()
+            for stream, consumer in sorted(streams, key=str):
+                try:
+                    if consumer is None:
+                        await js.stream_info(stream)
+                    else:
+                        await js.consumer_info(stream, consumer)
+                except NotFoundError:
+                    missing.append(
+                        f"stream {stream}" if consumer is None else f"consumer {stream}/{consumer}"
+                    )
+        finally:
+            await connection.close()
+    if tables:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn:
+            for table in sorted(tables):
+                row = await (await conn.execute("SELECT to_regclass(%s)", (table,))).fetchone()
+                if row is None or row[0] is None:
+                    missing.append(f"table {table}")
+    if missing:
+        raise NotProvisioned(f"not provisioned: {', '.join(missing)}; run `jejak provision` first")
