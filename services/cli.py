@@ -38,8 +38,8 @@ def configure_logging(verbose: bool) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=True)],
     )
-    for noisy in ("faststream", "nats", "uvicorn.access", "psycopg.pool"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in ("faststream", "nats", "uvicorn.access", "psycopg.pool", "services.broker"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @contextmanager

@@ -19,7 +19,8 @@ from services.preflight import require_provisioned
 from services.relay.worker import Relay
 from services.settings import Settings
 
-log = logging.getLogger(__name__)
+BROKER_LOG = logging.getLogger("services.broker")
+"""FastStream's own messages (per message at DEBUG, task bookkeeping at INFO, failures above)."""
 
 
 class Service(StrEnum):
@@ -63,7 +64,7 @@ async def run_services(
         records = open_records(database_url) if wanted & {Service.INGEST, Service.RELAY} else None
         if records is not None:
             stack.callback(records.close)
-        broker = NatsBroker(nats_url, logger=log, log_level=logging.DEBUG, graceful_timeout=30.0)
+        broker = NatsBroker(nats_url, logger=BROKER_LOG, log_level=logging.DEBUG, graceful_timeout=30.0)
         if Service.INGEST in wanted and records is not None:
             register_ingest_worker(broker, records, settings)
             running.where["ingest"] = f"INBOX -> event store ({nats_url})"
