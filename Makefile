@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types imports pytest format clean-data help
+.PHONY: run test lint types imports docs docs-check pytest format clean-data help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## build everything and run the whole system on the embedded servers
 	$(BIN)/jejak up
 
-test: lint types imports pytest  ## lint, types, import contracts and the test suite
+test: lint types imports docs-check pytest  ## lint, types, import contracts and the test suite
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -30,6 +30,12 @@ types: $(STAMP)
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
+
+docs: $(STAMP)  ## regenerate docs/ (JSON Schemas, AsyncAPI) from the contracts
+	$(BIN)/jejak docs
+
+docs-check: $(STAMP)  ## fail when docs/ is out of date with the contracts
+	$(BIN)/jejak docs --check
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -28,6 +28,34 @@ def check_nip(value: str) -> str:
     return value
 
 
+def check_employee_number(value: str) -> str:
+    """NIP (PNS) or NI PPPK: the same length, birth date and gender digit; digits 9-12 or 9-14 differ.
+
+    NI PPPK: birth date ``YYYYMMDD`` + appointment year ``YYYY`` + 2 digits + gender + sequence.
+    """
+    try:
+        return check_nip(value)
+    except ValueError as nip_error:
+        if len(value) != 18 or not value.isdigit() or value[14] not in "12":
+            raise
+        try:
+            born = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
+        except ValueError:
+            raise nip_error from None
+        if int(value[8:12]) <= born.year:
+            raise nip_error from None
+        return value
+
+
+EmployeeNumber = Annotated[
+    str,
+    Field(
+        description="NIP (PNS) or NI PPPK: 18 digits beginning with the birth date",
+        examples=["198503122010011002"],
+    ),
+    AfterValidator(check_employee_number),
+]
+
 Nip = Annotated[
     str,
     Field(

@@ -13,8 +13,25 @@ JsonNumber = Annotated[Decimal, PlainSerializer(float, return_type=float, when_u
 POSITION_HEADER = "Jejak-Position"
 
 
+class ProvenanceOut(BaseModel):
+    """Where a fact came from: the sender, its id for the fact, when it happened, the evidence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    event_id: str
+    occurred_at: AwareDatetime
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    evidence: list[dict[str, str]] = Field(default_factory=list)
+
+
 class StoredEventEnvelope(BaseModel):
-    """One event as the store recorded it; ``position`` is its notification id (gaps allowed)."""
+    """One event as the store recorded it; ``position`` is its notification id (gaps allowed).
+
+    ``recorded_at`` is when Jejak stored it; ``provenance.occurred_at`` when it happened. Events
+    Jejak makes itself (receipts, a unit's record being opened) have no provenance.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -24,6 +41,7 @@ class StoredEventEnvelope(BaseModel):
     aggregate_version: Annotated[int, Field(ge=1)]
     event_type: str
     recorded_at: AwareDatetime
+    provenance: ProvenanceOut | None = None
     data: dict[str, Any]
 
 
@@ -33,13 +51,18 @@ class TrainingCompletedData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     nip: str
-    source: str
-    event_id: str
-    occurred_at: AwareDatetime
     training_kind: str
+    classroom: bool
+    competency_type: str
     title: str
     provider: str
+    host_agency: str | None
     start_date: date
     end_date: date
-    hours: JsonNumber
+    hours: JsonNumber | None
+    days: JsonNumber | None
+    scale: str
+    stated_jp: JsonNumber | None
     recognised_jp: JsonNumber
+    policy_version: str
+    certificate_number: str | None

@@ -14,3 +14,8 @@ def civil_servant_id(nip: str) -> UUID:
 def receipt_id(source: str, event_id: str) -> UUID:
     """The idempotency receipt of one submission: the sender's own id, scoped by sender."""
     return uuid5(JEJAK_NAMESPACE, f"receipt/{source}/{event_id}")
+
+
+def organisation_unit_id(unit_code: str) -> UUID:
+    """An OPD, keyed by its unit code (SIASN unor id or the city's own code)."""
+    return uuid5(JEJAK_NAMESPACE, f"organisation-unit/{unit_code}")

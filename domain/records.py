@@ -1,16 +1,25 @@
-"""Records: the eventsourcing application that saves civil servants' facts with their receipts."""
+"""Records: the eventsourcing application that saves every fact together with its receipt."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.civil_servant import CivilServant, TrainingCompletion
-from domain.errors import ConcurrentChange, EventIdReused
-from domain.identity import civil_servant_id, receipt_id
+from domain.civil_servant import CivilServant
+from domain.employment import Employment
+from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
+from domain.identity import civil_servant_id, organisation_unit_id, receipt_id
+from domain.organisation import OrganisationUnit
+from domain.policy import Policy, bundled_policy
+from domain.provenance import Provenance
 from domain.receipt import Receipt
 from domain.transcodings import DateAsISO
+
+A = TypeVar("A", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -42,32 +51,67 @@ Outcome = Recorded | AlreadyRecorded
 
 
 class Records(Application[UUID]):
-    """The system of record. Its events table is ``jejak_events``."""
+    """The system of record. Its events table is ``jejak_events``; rules read ``policy``."""
 
     name = "jejak"
     log_section_size = 1000
+
+    def __init__(self, env: dict[str, str] | None = None, policy: Policy | None = None) -> None:
+        super().__init__(env)
+        self.policy = policy or bundled_policy()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def record_training_completion(self, submission: Submission, completion: TrainingCompletion) -> Outcome:
-        """Apply a completion to the civil servant's record and save it with its receipt, atomically."""
+    def register_employee(
+        self, submission: Submission, nip: str, employment: Employment, provenance: Provenance
+    ) -> Outcome:
+        """Open a civil servant's record; a second registration of one number is refused."""
         earlier = self._recorded_before(submission)
         if earlier is not None:
             return earlier
-        servant = self._civil_servant(completion.nip)
-        servant.complete_training(completion)
-        return self._save_with_receipt(servant, submission)
+        if civil_servant_id(nip) in self.repository:
+            raise RuleViolation(
+                "already-registered", f"{nip} is already registered; send a placement change or correction"
+            )
+        return self._save_with_receipt(CivilServant.register(nip, employment, provenance), submission)
 
-    def _civil_servant(self, nip: str) -> CivilServant:
+    def change_employee(
+        self, submission: Submission, nip: str, change: Callable[[CivilServant, Policy], None]
+    ) -> Outcome:
+        """Apply one command to a registered civil servant's record and save it with its receipt."""
+        earlier = self._recorded_before(submission)
+        if earlier is not None:
+            return earlier
         try:
             servant: CivilServant = self.repository.get(civil_servant_id(nip))
         except AggregateNotFoundError:
-            return CivilServant(nip=nip)
-        return servant
+            raise RuleViolation(
+                "employee-not-registered", f"{nip} is not registered: BKPSDM registers an employee first"
+            ) from None
+        change(servant, self.policy)
+        return self._save_with_receipt(servant, submission)
 
-    def _save_with_receipt(self, record: CivilServant, submission: Submission) -> Outcome:
+    def change_unit(
+        self, submission: Submission, unit_code: str, change: Callable[[OrganisationUnit, Policy], None]
+    ) -> Outcome:
+        """Apply one command to an organisation unit, opening its record on first use."""
+        earlier = self._recorded_before(submission)
+        if earlier is not None:
+            return earlier
+        unit = self._get_or(organisation_unit_id(unit_code), lambda: OrganisationUnit(unit_code=unit_code))
+        change(unit, self.policy)
+        return self._save_with_receipt(unit, submission)
+
+    def _get_or(self, aggregate_id: UUID, create: Callable[[], A]) -> A:
+        try:
+            found: A = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return create()
+        return found
+
+    def _save_with_receipt(self, record: Aggregate, submission: Submission) -> Outcome:
         receipt = Receipt(
             source=submission.source,
             event_id=submission.event_id,

@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
+from services.docs import extra_docs, stale_docs, write_docs
 from services.preflight import NotProvisioned
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
@@ -64,9 +65,7 @@ def servers(settings: Settings) -> Iterator[ServerUrls]:
 def external_urls(settings: Settings) -> tuple[str, str]:
     """Services run alone (compose) need both servers named; embedded defaults otherwise."""
     nats_url = settings.nats_url or f"nats://127.0.0.1:{settings.embedded_nats_port}"
-    database_url = (
-        settings.database_url or f"postgresql://postgres@127.0.0.1:{settings.embedded_postgres_port}/jejak"
-    )
+    database_url = settings.database_url or f"postgresql://postgres@127.0.0.1:{settings.embedded_postgres_port}/jejak"
     return nats_url, database_url
 
 
@@ -152,9 +151,9 @@ def run_command(
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON file of one event.")],
-    event_type: Annotated[str, typer.Option("--type", "-t", help="Event type, as in the subject.")] = (
-        "training-completed"
-    ),
+    event_type: Annotated[
+        str | None, typer.Option("--type", "-t", help="Event type, as in the subject; default: the file's name.")
+    ] = None,
     version: Annotated[int, typer.Option(help="Contract version.")] = 1,
     check: Annotated[bool, typer.Option(help="Check the contract before sending.")] = True,
 ) -> None:
@@ -162,13 +161,37 @@ def publish(
     settings = Settings()
     nats_url, _ = external_urls(settings)
     try:
-        subject, event_id, body = read_event(file, event_type, version, check=check)
+        subject, event_id, body = read_event(file, event_type or file.stem, version, check=check)
     except NotPublishable as error:
         console.print(f"[red]not sent:[/red] {error}")
         raise typer.Exit(2) from None
     published = asyncio.run(publish_file(nats_url, subject, event_id, body))
     note = " (duplicate: already in INBOX, not stored again)" if published.duplicate else ""
     typer.echo(f"INBOX #{published.sequence} on {published.subject}{note}")
+
+
+@app.command("docs")
+def docs_command(
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail if docs/ is stale.")] = False,
+    root: Annotated[Path, typer.Option(file_okay=False, help="Project root that holds docs/.")] = Path("."),
+) -> None:
+    """Generate docs/ (JSON Schemas, AsyncAPI) from the contracts; --check is what CI runs."""
+    if check:
+        stale = stale_docs(root)
+        for path in stale:
+            console.print(f"stale     {path}")
+        if stale:
+            console.print("docs/ is out of date: run `make docs`")
+            raise typer.Exit(1)
+        console.print("docs/ is current")
+        return
+    for path in extra_docs(root):
+        console.print(f"removed   {path}")
+    written = write_docs(root)
+    for path in written:
+        console.print(f"wrote     {path}")
+    if not written:
+        console.print("docs/ is current")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

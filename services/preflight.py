@@ -49,9 +49,7 @@ async def require_provisioned(nats_url: str, database_url: str, services: list[s
                     else:
                         await js.consumer_info(stream, consumer)
                 except NotFoundError:
-                    missing.append(
-                        f"stream {stream}" if consumer is None else f"consumer {stream}/{consumer}"
-                    )
+                    missing.append(f"stream {stream}" if consumer is None else f"consumer {stream}/{consumer}")
         finally:
             await connection.close()
     if tables:

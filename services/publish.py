@@ -36,7 +36,7 @@ def read_event(path: Path, event_type: str, version: int, *, check: bool) -> tup
     contract = contract_for(event_type, version)
     if check:
         if contract is None:
-            raise NotPublishable(f"no contract {event_type}.v{version}")
+            raise NotPublishable(f"no contract {event_type}.v{version}: name the event type with --type")
         try:
             contract.model_validate_json(body)
         except ValidationError as error:

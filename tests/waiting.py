@@ -8,9 +8,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], within: float = 15.0, what: str = "condition"
-) -> T:
+async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 15.0, what: str = "condition") -> T:
     """Poll ``check`` until it returns something other than None; fail after ``within`` seconds."""
     deadline = time.monotonic() + within
     while True:

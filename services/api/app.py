@@ -81,17 +81,8 @@ def history_out(nip: str, found: competency.CompetencyHistory) -> CompetencyHist
     for year, rows in by_year:
         activities = [
             ActivityOut(
-                event_id=a.event_id,
-                source=a.source,
-                training_kind=a.training_kind,
+                **{k: v for k, v in vars(a).items() if k != "year"},
                 training_kind_name=kinds.get(a.training_kind, a.training_kind),
-                title=a.title,
-                provider=a.provider,
-                start_date=a.start_date,
-                end_date=a.end_date,
-                hours=a.hours,
-                recognised_jp=a.recognised_jp,
-                position=a.position,
             )
             for a in rows
         ]

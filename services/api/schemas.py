@@ -15,12 +15,19 @@ class ActivityOut(BaseModel):
     source: str
     training_kind: str
     training_kind_name: str
+    classroom: bool
+    competency_type: str
     title: str
     provider: str
+    host_agency: str | None
     start_date: date
     end_date: date
-    hours: JsonNumber
+    hours: JsonNumber | None
+    days: JsonNumber | None
+    scale: str
     recognised_jp: JsonNumber
+    policy_version: str = Field(description="Policy whose conversion rule recognised the JP.")
+    certificate_number: str | None
     position: int = Field(description="Store position of the event that recorded it.")
 
 

@@ -1,27 +1,97 @@
-"""Contracts -> domain commands: the only place that knows both shapes."""
+"""Contracts -> domain commands: the only place that knows both shapes.
 
-from contracts.inbound import InboundEvent, TrainingCompletedV1
-from domain.civil_servant import TrainingCompletion
+Each contract maps to one application call; the sender's envelope becomes the events'
+provenance and the remaining fields become the command's arguments.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from contracts.inbound import (
+    CompetencyAssessedV1,
+    DisciplinaryCaseOpenedV1,
+    EmployeeEvent,
+    EmployeeRegisteredV1,
+    EvaluationCorrectedV1,
+    InboundEvent,
+    OrganisationPerformanceRatedV1,
+    PenaltyAnnulledV1,
+    PenaltyImposedV1,
+    PerformanceEvaluatedV1,
+    PerformancePlanSetV1,
+    PlacementChangedV1,
+    RewardGrantedV1,
+    RewardProposedV1,
+    TrainingCompletedV1,
+)
+from contracts.reference import penalty_levels
+from domain.civil_servant import CivilServant
+from domain.employment import Employment
+from domain.policy import Policy
+from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
+
+ENVELOPE = {
+    "schema_version",
+    "event_id",
+    "occurred_at",
+    "source",
+    "correlation_id",
+    "causation_id",
+    "evidence",
+}
+
+# Commands on a civil servant: the method, and whether it applies the policy.
+EMPLOYEE_COMMANDS: dict[type[EmployeeEvent], tuple[Callable[..., None], bool]] = {
+    PlacementChangedV1: (CivilServant.change_placement, False),
+    TrainingCompletedV1: (CivilServant.complete_training, True),
+    CompetencyAssessedV1: (CivilServant.assess_competency, False),
+    PerformancePlanSetV1: (CivilServant.set_performance_plan, False),
+    PerformanceEvaluatedV1: (CivilServant.evaluate_performance, True),
+    EvaluationCorrectedV1: (CivilServant.correct_evaluation, True),
+    RewardProposedV1: (CivilServant.propose_reward, False),
+    RewardGrantedV1: (CivilServant.grant_reward, True),
+    DisciplinaryCaseOpenedV1: (CivilServant.open_disciplinary_case, False),
+    PenaltyImposedV1: (CivilServant.impose_penalty, False),
+    PenaltyAnnulledV1: (CivilServant.annul_penalty, False),
+}
+
+
+def provenance(event: InboundEvent) -> Provenance:
+    return provenance_of(
+        event.source,
+        event.event_id,
+        event.occurred_at,
+        correlation_id=event.correlation_id,
+        causation_id=event.causation_id,
+        evidence=[evidence.model_dump() for evidence in event.evidence],
+    )
+
+
+def arguments(event: InboundEvent) -> dict[str, Any]:
+    """The command's own fields, as Python values (dates stay dates, amounts stay Decimals)."""
+    fields = event.model_dump(exclude=ENVELOPE | {"employee_nip"})
+    if isinstance(event, PenaltyImposedV1):
+        fields["level"] = penalty_levels()[event.penalty_code]
+    return fields
 
 
 def execute(records: Records, event: InboundEvent, submission: Submission) -> Outcome:
     """Run the one application call a submission stands for (blocking: call from a thread)."""
-    if isinstance(event, TrainingCompletedV1):
-        return records.record_training_completion(
-            submission,
-            TrainingCompletion(
-                nip=event.employee_nip,
-                source=event.source,
-                event_id=event.event_id,
-                occurred_at=event.occurred_at,
-                training_kind=event.training_kind,
-                title=event.title,
-                provider=event.provider,
-                start_date=event.start_date,
-                end_date=event.end_date,
-                hours=event.hours,
-                recognised_jp=event.recognised_jp,
-            ),
-        )
+    origin, fields = provenance(event), arguments(event)
+    if isinstance(event, EmployeeRegisteredV1):
+        return records.register_employee(submission, event.employee_nip, Employment(**fields), origin)
+    if isinstance(event, OrganisationPerformanceRatedV1):
+        unit_code = fields.pop("unit_code")
+        return records.change_unit(submission, unit_code, lambda unit, _: unit.rate_performance(origin, **fields))
+    if isinstance(event, EmployeeEvent) and type(event) in EMPLOYEE_COMMANDS:
+        method, needs_policy = EMPLOYEE_COMMANDS[type(event)]
+
+        def change(servant: CivilServant, policy: Policy) -> None:
+            if needs_policy:
+                method(servant, policy, origin, **fields)
+            else:
+                method(servant, origin, **fields)
+
+        return records.change_employee(submission, event.employee_nip, change)
     raise TypeError(f"no command for {type(event).__name__}")  # a contract without a mapping is a bug

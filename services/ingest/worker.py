@@ -24,9 +24,7 @@ log = logging.getLogger(__name__)
 def refusal_for(violation: RuleViolation, decoded: Decoded) -> Refusal:
     kind = RejectionKind.CONFLICT if isinstance(violation, EventIdReused) else RejectionKind.RULE
     event = decoded.event
-    return Refusal(
-        kind, violation.message, event.source, event.event_type, event.event_id, rule=violation.rule
-    )
+    return Refusal(kind, violation.message, event.source, event.event_type, event.event_id, rule=violation.rule)
 
 
 async def record(records: Records, subject: str, body: bytes, inbox_sequence: int) -> Refusal | None:
@@ -35,9 +33,7 @@ async def record(records: Records, subject: str, body: bytes, inbox_sequence: in
     if isinstance(decoded, Refusal):
         return decoded
     event = decoded.event
-    submission = Submission(
-        event.source, event.event_id, event.event_type, inbox_sequence, decoded.content_sha256
-    )
+    submission = Submission(event.source, event.event_id, event.event_type, inbox_sequence, decoded.content_sha256)
     try:
         await anyio.to_thread.run_sync(execute, records, event, submission)
     except RuleViolation as violation:

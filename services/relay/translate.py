@@ -13,11 +13,11 @@ from domain.civil_servant import CivilServant
 from domain.records import Records
 
 DATA_CONTRACTS: dict[type[Any], type[BaseModel]] = {
-    CivilServant.TrainingCompleted: TrainingCompletedData,  # type: ignore[attr-defined]
+    CivilServant.TrainingCompleted: TrainingCompletedData,
 }
 """Events whose ``data`` has a published contract; others are sent as their plain fields."""
 
-_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp"}
+_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "provenance"}
 
 
 def names_of(topic: str) -> tuple[str, str]:
@@ -33,9 +33,7 @@ def envelope_of(records: Records, notification: Notification) -> StoredEventEnve
     fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
     contract = DATA_CONTRACTS.get(type(event))
     data = (
-        contract.model_validate(fields).model_dump(mode="json")
-        if contract is not None
-        else to_jsonable_python(fields)
+        contract.model_validate(fields).model_dump(mode="json") if contract is not None else to_jsonable_python(fields)
     )
     aggregate_type, event_type = names_of(notification.topic)
     return StoredEventEnvelope(
@@ -45,6 +43,7 @@ def envelope_of(records: Records, notification: Notification) -> StoredEventEnve
         aggregate_version=event.originator_version,
         event_type=event_type,
         recorded_at=event.timestamp,
+        provenance=getattr(event, "provenance", None),
         data=data,
     )
 

@@ -37,9 +37,7 @@ async def last_relayed_position(js: JetStreamContext) -> int:
 class Relay:
     """One relay per store; run it with :meth:`run` until ``stop`` is set."""
 
-    def __init__(
-        self, records: Records, js: JetStreamContext, *, batch_size: int, poll_seconds: float
-    ) -> None:
+    def __init__(self, records: Records, js: JetStreamContext, *, batch_size: int, poll_seconds: float) -> None:
         self.records = records
         self.js = js
         self.batch_size = batch_size

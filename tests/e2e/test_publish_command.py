@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli import app
-from tests.builders import training_completed, unique_nip
+from tests.builders import training_completed
 from tests.conftest import Stack
+from tests.e2e.publishing import registered_nip
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +23,8 @@ def invoke(stack: Stack, *args: str) -> tuple[int, str]:
 
 
 async def test_a_published_file_is_recorded(stack: Stack, api: httpx.AsyncClient, tmp_path: Path) -> None:
-    body = training_completed(employee_nip=unique_nip())
-    event = tmp_path / "event.json"
+    body = training_completed(employee_nip=await registered_nip(stack.nats_url))
+    event = tmp_path / "training-completed.json"
     event.write_text(json.dumps(body))
 
     code, output = await asyncio.to_thread(invoke, stack, str(event))  # the CLI runs its own loop
@@ -41,8 +42,16 @@ async def test_a_published_file_is_recorded(stack: Stack, api: httpx.AsyncClient
 
 
 def test_a_file_that_breaks_the_contract_is_not_sent(stack: Stack, tmp_path: Path) -> None:
-    event = tmp_path / "event.json"
+    event = tmp_path / "training-completed.json"
     event.write_text(json.dumps(training_completed(training_kind="0")))
     code, output = invoke(stack, str(event))
     assert code == 2
     assert "unknown training kind" in output
+
+
+def test_the_event_type_defaults_to_the_file_name(stack: Stack, tmp_path: Path) -> None:
+    event = tmp_path / "whatever.json"
+    event.write_text(json.dumps(training_completed()))
+    code, output = invoke(stack, str(event))
+    assert code == 2
+    assert "no contract whatever.v1: name the event type with --type" in output

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import Stack
+from tests.e2e.publishing import registered_nip
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -24,9 +25,8 @@ def publishing_snippet() -> str:
     return match.group(1)
 
 
-async def test_the_readme_snippet_publishes_a_completion_the_api_shows(
-    stack: Stack, api: httpx.AsyncClient
-) -> None:
+async def test_the_readme_snippet_publishes_a_completion_the_api_shows(stack: Stack, api: httpx.AsyncClient) -> None:
+    await registered_nip(stack.nats_url, "198503122010011002")  # BKPSDM registered the employee before
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",

@@ -15,6 +15,7 @@ from contracts.streams import EVENTS_STREAM
 from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
 from tests.conftest import Stack
 from tests.e2e.process import JejakProcess
+from tests.e2e.publishing import publish_to, registered_nip
 from tests.streams import inbox_settled, rejections_of
 from tests.waiting import eventually
 
@@ -22,12 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def publish(stack: Stack, body: dict[str, Any], subject: str = TRAINING_SUBJECT) -> Any:
-    """What a departmental system does: plain nats-py, Nats-Msg-Id = its event_id, await the ack."""
-    nc = await nats.connect(stack.nats_url)
-    try:
-        return await nc.jetstream().publish(subject, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
-    finally:
-        await nc.close()
+    return await publish_to(stack.nats_url, body, subject)
 
 
 async def competency_of(api: httpx.AsyncClient, nip: str) -> dict[str, Any] | None:
@@ -46,8 +42,8 @@ def event_ids(history: dict[str, Any]) -> list[str]:
 async def test_a_completion_shows_up_with_its_jp_and_position(
     stack: Stack, api: httpx.AsyncClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    nip = unique_nip()
-    body = training_completed(employee_nip=nip, recognised_jp=4.5, hours=8, end_date="2026-03-10")
+    nip = await registered_nip(stack.nats_url)
+    body = training_completed(employee_nip=nip, stated_jp=4.5, hours=8, end_date="2026-03-10")
     ack = await publish(stack, body)
     assert ack.stream == "INBOX"
 
@@ -68,7 +64,7 @@ async def test_a_completion_shows_up_with_its_jp_and_position(
 async def test_the_same_event_inside_the_dedupe_window_is_counted_once(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip)
     first, second = await publish(stack, body), await publish(stack, body)
     assert second.duplicate
@@ -81,7 +77,7 @@ async def test_the_same_event_inside_the_dedupe_window_is_counted_once(
 async def test_the_same_event_after_the_dedupe_window_is_counted_once(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip)
     first = await publish(stack, body)
     await eventually(lambda: competency_of(api, nip))
@@ -95,14 +91,14 @@ async def test_the_same_event_after_the_dedupe_window_is_counted_once(
     history = await competency_of(api, nip)
     assert history is not None
     assert event_ids(history) == [body["event_id"]]
-    assert history["total_recognised_jp"] == body["recognised_jp"]
+    assert history["total_recognised_jp"] == body["stated_jp"]
     assert await rejections_of(js, body["event_id"]) == []
 
 
 async def test_an_invalid_submission_is_rejected_with_reason_and_bytes_and_stores_nothing(
     stack: Stack, api: httpx.AsyncClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip, training_kind="99", hours="many")
     nc = await nats.connect(stack.nats_url)  # the sender listens for its own rejections
     try:
@@ -136,7 +132,7 @@ async def first_rejection_naming(subscription: Any, event_id: str) -> RejectionV
 async def test_a_broken_rule_is_rejected_and_names_the_rule(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip, start_date="2026-03-10", end_date="2026-03-01")
     await publish(stack, body)
 
@@ -153,12 +149,12 @@ async def test_a_broken_rule_is_rejected_and_names_the_rule(
 async def test_reusing_an_event_id_for_other_content_is_a_conflict(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip)
     await publish(stack, body)
     await eventually(lambda: competency_of(api, nip))
     await asyncio.sleep(stack.settings.inbox_duplicate_window_seconds + 0.5)
-    await publish(stack, {**body, "recognised_jp": 40})
+    await publish(stack, {**body, "stated_jp": 40})
 
     async def rejected() -> list[RejectionV1] | None:
         return await rejections_of(js, body["event_id"]) or None
@@ -167,7 +163,7 @@ async def test_reusing_an_event_id_for_other_content_is_a_conflict(
     assert rejection.kind is RejectionKind.CONFLICT
     history = await competency_of(api, nip)
     assert history is not None
-    assert history["total_recognised_jp"] == body["recognised_jp"]
+    assert history["total_recognised_jp"] == body["stated_jp"]
 
 
 async def test_unknown_and_malformed_nips_get_404_and_422(api: httpx.AsyncClient) -> None:
@@ -185,7 +181,7 @@ async def test_after_a_restart_the_pipeline_resumes_and_events_is_a_complete_cop
     db: psycopg.Connection[tuple[object, ...]],
 ) -> None:
     assert services.interrupt() == 0
-    nip = unique_nip()
+    nip = await registered_nip(stack.nats_url)
     body = training_completed(employee_nip=nip)
     await publish(stack, body)  # accepted by INBOX while Jejak is down
     services.start()

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import nats
 import pytest
 
 from services.runtime.process import free_port, port_is_open
-from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
+from tests.builders import training_completed
 from tests.conftest import STARTUP
 from tests.e2e.process import JejakProcess
+from tests.e2e.publishing import publish_to, registered_nip
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +43,9 @@ def timed_start(up: JejakProcess) -> float:
 async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> None:
     up, ports = embedded_up(home)
     STARTUP["jejak up (first, initdb)"] = timed_start(up)
-    body = training_completed(employee_nip=unique_nip())
-    nc = await nats.connect(f"nats://127.0.0.1:{ports['NATS']}")
-    await nc.jetstream().publish(TRAINING_SUBJECT, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
-    await nc.close()
+    nats_url = f"nats://127.0.0.1:{ports['NATS']}"
+    body = training_completed(employee_nip=await registered_nip(nats_url))
+    await publish_to(nats_url, body)
     url = f"{up.api}/employees/{body['employee_nip']}/competency"
 
     async def shown() -> httpx.Response | None:

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection
 
-from contracts.outbound import StoredEventEnvelope
+from contracts.outbound import ProvenanceOut, StoredEventEnvelope
 from projections import competency
 from projections.tracking import position_of
 from tests.builders import unique_nip
@@ -24,11 +24,12 @@ def training_envelope(position: int, nip: str, jp: float = 24) -> StoredEventEnv
         aggregate_version=2,
         event_type="training-completed",
         recorded_at=datetime.now(UTC),
+        provenance=ProvenanceOut(source="lan-ri", event_id=f"e-{position}", occurred_at=datetime.now(UTC)),
         data={
-            "nip": nip, "source": "lan-ri", "event_id": f"e-{position}",
-            "occurred_at": "2026-01-10T00:00:00+00:00", "training_kind": "16", "title": "E-learning",
-            "provider": "LAN RI", "start_date": "2025-12-01", "end_date": "2026-01-09",
-            "hours": 10, "recognised_jp": jp,
+            "nip": nip, "training_kind": "16", "classroom": False, "competency_type": "teknis",
+            "title": "E-learning", "provider": "LAN RI", "host_agency": None, "start_date": "2025-12-01",
+            "end_date": "2026-01-09", "hours": 10, "days": None, "scale": "national", "stated_jp": None,
+            "recognised_jp": jp, "policy_version": "2026.1", "certificate_number": None,
         },
     )  # fmt: skip
 

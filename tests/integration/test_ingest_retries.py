@@ -1,17 +1,18 @@
 """A transient failure is retried with back-off on the real NATS, never rejected, never dropped."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from eventsourcing.persistence import OperationalError
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from domain.civil_servant import TrainingCompletion
+from domain.civil_servant import CivilServant
 from domain.identity import receipt_id
+from domain.policy import Policy
 from domain.records import Outcome, Records, Submission
 from services.ingest.worker import register_ingest_worker
-from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
+from tests.builders import TRAINING_SUBJECT, encode, register_in, training_completed
 from tests.conftest import Stack
 from tests.streams import inbox_settled, rejections_of
 from tests.waiting import eventually
@@ -23,23 +24,21 @@ class FlakyDatabase:
     """Fails the first ``failures`` saves the way a restarting database does."""
 
     def __init__(self, records: Records, failures: int) -> None:
-        self.save = records.record_training_completion
+        self.save = records.change_employee
         self.failures = failures
         self.calls = 0
 
-    def __call__(self, submission: Submission, completion: TrainingCompletion) -> Outcome:
+    def __call__(self, submission: Submission, nip: str, change: Callable[[CivilServant, Policy], None]) -> Outcome:
         self.calls += 1
         if self.calls <= self.failures:
             raise OperationalError("the database system is starting up")
-        return self.save(submission, completion)
+        return self.save(submission, nip, change)
 
 
 @pytest.fixture
-async def flaky_ingest(
-    stack: Stack, records: Records, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[FlakyDatabase]:
+async def flaky_ingest(stack: Stack, records: Records, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FlakyDatabase]:
     flaky = FlakyDatabase(records, failures=2)
-    monkeypatch.setattr(records, "record_training_completion", flaky)
+    monkeypatch.setattr(records, "change_employee", flaky)
     broker = NatsBroker(stack.nats_url)
     register_ingest_worker(broker, records, stack.settings)
     await broker.start()
@@ -50,7 +49,7 @@ async def flaky_ingest(
 async def test_a_failing_database_delays_the_submission_but_records_it(
     flaky_ingest: FlakyDatabase, records: Records, js: JetStreamContext
 ) -> None:
-    body = training_completed(employee_nip=unique_nip())
+    body = training_completed(employee_nip=register_in(records))
     await js.publish(TRAINING_SUBJECT, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
 
     async def stored() -> bool | None:

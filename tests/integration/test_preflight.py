@@ -30,9 +30,7 @@ async def test_missing_consumers_and_tables_are_named(stack: Stack, monkeypatch:
     assert "run `jejak provision` first" in message
 
 
-async def test_asking_creates_nothing(
-    stack: Stack, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_asking_creates_nothing(stack: Stack, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(preflight.NEEDS, "relay", ([("INBOX", "never-created")], []))
     with pytest.raises(NotProvisioned):
         await require_provisioned(stack.nats_url, stack.database_url, ["relay"])

@@ -20,9 +20,7 @@ async def test_provisioning_again_changes_nothing(stack: Stack) -> None:
     assert "consumer INBOX/ingest" in done.unchanged
 
 
-async def test_a_stream_with_other_settings_is_reported_not_changed(
-    stack: Stack, js: JetStreamContext
-) -> None:
+async def test_a_stream_with_other_settings_is_reported_not_changed(stack: Stack, js: JetStreamContext) -> None:
     other = stack.settings.model_copy(update={"inbox_duplicate_window_seconds": 99.0})
     with pytest.raises(ProvisioningConflict, match="stream INBOX: duplicate_window"):
         await provision(other, stack.nats_url, stack.database_url)
@@ -40,7 +38,5 @@ async def test_records_cannot_be_deleted_or_purged(js: JetStreamContext, stream:
 
 
 def test_the_schema_is_in_place(db: psycopg.Connection[tuple[object, ...]]) -> None:
-    tables = {
-        row[0] for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    }
+    tables = {row[0] for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
     assert {"jejak_events", "competency_activity", "projection_position"} <= tables

@@ -5,45 +5,52 @@ import pytest
 from domain.civil_servant import CivilServant
 from domain.errors import ConcurrentChange
 from domain.identity import civil_servant_id
+from domain.policy import bundled_policy
 from domain.records import AlreadyRecorded, Recorded, Records
 from services.database import open_records
-from tests.builders import completion, submission_for, unique_nip
+from tests.builders import origin, record_training, register_in, submission, training
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
 
+def stale_copy_with_a_training(records: Records, nip: str) -> CivilServant:
+    """The record as a second writer loaded it, changed but not saved yet."""
+    servant: CivilServant = records.repository.get(civil_servant_id(nip))
+    servant.complete_training(bundled_policy(), origin(), **training())
+    return servant
+
+
 def test_a_completion_and_its_receipt_commit_together(records: Records) -> None:
-    c = completion(unique_nip())
-    outcome = records.record_training_completion(submission_for(c), c)
+    nip = register_in(records)
+    given = submission()
+    outcome = record_training(records, nip, given)
     assert isinstance(outcome, Recorded)
-    assert len(outcome.positions) == 3
+    assert len(outcome.positions) == 2
     assert list(outcome.positions) == sorted(outcome.positions)
-    assert records.record_training_completion(submission_for(c), c) == AlreadyRecorded(7)
+    assert record_training(records, nip, given) == AlreadyRecorded(7)
 
 
 def test_losing_a_race_to_the_same_submission_is_a_duplicate(stack: Stack, records: Records) -> None:
-    c = completion(unique_nip())
+    nip = register_in(records)
+    given = submission()
+    stale = stale_copy_with_a_training(records, nip)
     other = open_records(stack.database_url)
     try:
-        stale = CivilServant(nip=c.nip)  # loaded before the other writer saved
-        stale.complete_training(c)
-        other.record_training_completion(submission_for(c), c)
+        record_training(other, nip, given)
         before = records.recorder.max_notification_id()
-        assert records._save_with_receipt(stale, submission_for(c)) == AlreadyRecorded(7)
+        assert records._save_with_receipt(stale, given) == AlreadyRecorded(7)
         assert records.recorder.max_notification_id() == before  # nothing partial was written
     finally:
         other.close()
 
 
-def test_losing_a_race_to_another_submission_is_retried_not_refused(stack: Stack, records: Records) -> None:
-    nip = unique_nip()
-    first, second = completion(nip), completion(nip)
-    stale = CivilServant(nip=nip)
-    stale.complete_training(second)
-    records.record_training_completion(submission_for(first), first)
+def test_losing_a_race_to_another_submission_is_retried_not_refused(records: Records) -> None:
+    nip = register_in(records)
+    stale = stale_copy_with_a_training(records, nip)
+    record_training(records, nip)
     with pytest.raises(ConcurrentChange):
-        records._save_with_receipt(stale, submission_for(second))
+        records._save_with_receipt(stale, submission())
     servant: CivilServant = records.repository.get(civil_servant_id(nip))
     assert servant.trainings_completed == 1
-    assert isinstance(records.record_training_completion(submission_for(second), second), Recorded)
+    assert isinstance(record_training(records, nip), Recorded)

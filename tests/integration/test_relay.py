@@ -9,17 +9,20 @@ from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM
 from domain.records import Recorded, Records
 from services.relay.worker import Relay, last_relayed_position
-from tests.builders import completion, submission_for, unique_nip
+from tests.builders import employment_of, origin, record_training, submission, unique_nip
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 
 def record_one(records: Records) -> tuple[int, ...]:
-    c = completion(unique_nip())
-    outcome = records.record_training_completion(submission_for(c), c)
-    assert isinstance(outcome, Recorded)
-    return outcome.positions
+    """Register someone and record a training; the positions of all four stored events."""
+    nip = unique_nip()
+    registration = records.register_employee(submission("employee-registered"), nip, employment_of(nip), origin())
+    training = record_training(records, nip)
+    assert isinstance(registration, Recorded)
+    assert isinstance(training, Recorded)
+    return registration.positions + training.positions
 
 
 async def drain(relay: Relay) -> None:
@@ -27,9 +30,7 @@ async def drain(relay: Relay) -> None:
         pass
 
 
-async def test_a_restarted_relay_continues_where_the_stream_ends(
-    records: Records, js: JetStreamContext
-) -> None:
+async def test_a_restarted_relay_continues_where_the_stream_ends(records: Records, js: JetStreamContext) -> None:
     first = Relay(records, js, batch_size=2, poll_seconds=0.05)
     first.position = await last_relayed_position(js)
     await drain(first)  # catch up with whatever earlier tests stored
@@ -53,13 +54,16 @@ async def test_a_restarted_relay_continues_where_the_stream_ends(
         await task
     info = await js.stream_info(EVENTS_STREAM)
     assert info.state.messages == before + len(more)  # nothing published twice
-    relayed = [
-        await js.get_msg(EVENTS_STREAM, seq=s)
-        for s in range(info.state.last_seq - 2, info.state.last_seq + 1)
-    ]
+    first_seq = info.state.last_seq - len(more) + 1
+    relayed = [await js.get_msg(EVENTS_STREAM, seq=s) for s in range(first_seq, info.state.last_seq + 1)]
     assert [int((m.headers or {})["Nats-Msg-Id"]) for m in relayed] == list(more)
     assert [StoredEventEnvelope.model_validate_json(m.data or b"").position for m in relayed] == list(more)
-    assert relayed[1].subject == "asn.events.civil-servant.training-completed"
+    assert [m.subject for m in relayed] == [
+        "asn.events.civil-servant.registered",
+        "asn.events.receipt.issued",
+        "asn.events.civil-servant.training-completed",
+        "asn.events.receipt.issued",
+    ]
 
 
 async def test_a_relay_that_lost_its_place_cannot_skip_events(records: Records, js: JetStreamContext) -> None:
@@ -75,9 +79,7 @@ async def test_a_relay_that_lost_its_place_cannot_skip_events(records: Records, 
     assert await last_relayed_position(js) == positions[-1]
 
 
-async def test_a_relay_behind_the_stream_only_makes_duplicates(
-    records: Records, js: JetStreamContext
-) -> None:
+async def test_a_relay_behind_the_stream_only_makes_duplicates(records: Records, js: JetStreamContext) -> None:
     live = Relay(records, js, batch_size=100, poll_seconds=0.05)
     live.position = await last_relayed_position(js)
     await drain(live)

@@ -40,14 +40,12 @@ def test_an_unknown_event_type_lists_the_known_ones() -> None:
     result = decode("asn.in.bpsdm-sumbar.training-started.v1", encode(training_completed(event_id="e-9")))
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SUBJECT
-    assert "known: training-completed.v1" in result.reason
+    assert "training-completed.v1" in result.reason.split("known: ")[1]
     assert result.event_id == "e-9"
 
 
 def test_field_errors_are_listed_with_the_event_id() -> None:
-    result = decode(
-        TRAINING_SUBJECT, encode(training_completed(event_id="e-1", employee_nip="12", training_kind="99"))
-    )
+    result = decode(TRAINING_SUBJECT, encode(training_completed(event_id="e-1", employee_nip="12", training_kind="99")))
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.CONTRACT
     assert result.event_id == "e-1"

@@ -16,9 +16,7 @@ from contracts.identifiers import check_nip
     gender=st.sampled_from("12"),
     serial=st.integers(min_value=0, max_value=999),
 )
-def test_every_well_formed_nip_is_accepted(
-    born: date, years_later: int, month: int, gender: str, serial: int
-) -> None:
+def test_every_well_formed_nip_is_accepted(born: date, years_later: int, month: int, gender: str, serial: int) -> None:
     value = f"{born:%Y%m%d}{born.year + years_later:04d}{month:02d}{gender}{serial:03d}"
     assert check_nip(value) == value
 

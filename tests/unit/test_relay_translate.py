@@ -6,7 +6,7 @@ from contracts.outbound import StoredEventEnvelope, TrainingCompletedData
 from contracts.streams import kebab, parse_inbox_subject
 from domain.records import Records
 from services.relay.translate import envelope_of, names_of, subject_of
-from tests.builders import completion, submission_for, unique_nip
+from tests.builders import record_training, register_in, submission
 
 
 def test_topics_become_subject_tokens() -> None:
@@ -30,19 +30,26 @@ def test_inbox_subjects_are_read_back() -> None:
 
 def test_every_stored_event_gets_an_envelope_in_store_order() -> None:
     records = Records(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    c = completion(unique_nip(), recognised_jp=Decimal("4.5"))
-    records.record_training_completion(submission_for(c), c)
+    nip = register_in(records)
+    given = submission()
+    record_training(records, nip, given, training_kind="9", days=Decimal(1), scale="international", stated_jp=None)
     notifications = records.recorder.select_notifications(start=1, limit=10)
     envelopes = [envelope_of(records, n) for n in notifications]
     assert [subject_of(e) for e in envelopes] == [
-        "asn.events.civil-servant.record-opened",
+        "asn.events.civil-servant.registered",
+        "asn.events.receipt.issued",
         "asn.events.civil-servant.training-completed",
         "asn.events.receipt.issued",
     ]
-    assert [e.position for e in envelopes] == [1, 2, 3]
-    training = TrainingCompletedData.model_validate(envelopes[1].data)
-    assert training.nip == c.nip
-    assert training.recognised_jp == Decimal("4.5")
-    wire = StoredEventEnvelope.model_validate_json(envelopes[1].model_dump_json())
-    assert wire.data["recognised_jp"] == 4.5
-    assert envelopes[2].data["event_id"] == c.event_id
+    assert [e.position for e in envelopes] == [1, 2, 3, 4]
+    training = TrainingCompletedData.model_validate(envelopes[2].data)
+    assert training.nip == nip
+    assert training.recognised_jp == 6
+    assert training.policy_version == "2026.1"
+    assert envelopes[2].provenance is not None
+    assert envelopes[2].provenance.source == "bpsdm-sumbar"
+    assert envelopes[3].provenance is None  # Jejak's own receipt
+    wire = StoredEventEnvelope.model_validate_json(envelopes[2].model_dump_json())
+    assert wire.data["recognised_jp"] == 6.0
+    assert envelopes[3].data["event_id"] == given.event_id
+    assert "provenance" not in envelopes[2].data

@@ -12,6 +12,8 @@ def test_a_valid_completion_parses() -> None:
     event = TrainingCompletedV1.model_validate_json(encode(training_completed(hours="7.5")))
     assert str(event.hours) == "7.5"
     assert event.training_kind == "3"
+    assert event.schema_version == 1
+    assert event.evidence == []
 
 
 def test_the_subject_names_the_contract() -> None:
@@ -30,7 +32,9 @@ def test_the_official_code_list_has_25_kinds() -> None:
         ({"training_kind": "26"}, "training_kind"),
         ({"employee_nip": "123"}, "employee_nip"),
         ({"occurred_at": "2026-03-14T09:00:00"}, "occurred_at"),
-        ({"recognised_jp": -1}, "recognised_jp"),
+        ({"stated_jp": -1}, "stated_jp"),
+        ({"competency_type": "cooking"}, "competency_type"),
+        ({"evidence": [{"uri": "https://x", "sha256": "abc"}]}, "evidence"),
         ({"event_id": "has spaces"}, "event_id"),
         ({"title": None}, "title"),
         ({"colour": "blue"}, "colour"),
