@@ -19,3 +19,17 @@ def receipt_id(source: str, event_id: str) -> UUID:
 def organisation_unit_id(unit_code: str) -> UUID:
     """An OPD, keyed by its unit code (SIASN unor id or the city's own code)."""
     return uuid5(JEJAK_NAMESPACE, f"organisation-unit/{unit_code}")
+
+
+def complaint_key(tracking_number: str) -> UUID:
+    """A complaint, keyed by the channel's tracking number."""
+    return uuid5(JEJAK_NAMESPACE, f"complaint/{tracking_number}")
+
+
+def dialogue_forum_id(forum_id: str) -> UUID:
+    return uuid5(JEJAK_NAMESPACE, f"dialogue-forum/{forum_id}")
+
+
+def person_id(source: str, reference: str) -> UUID:
+    """A complainant's pseudonym: the channel and its opaque reference of the person."""
+    return uuid5(JEJAK_NAMESPACE, f"person/{source}/{reference}")

@@ -5,8 +5,8 @@ records ``Policy.version``, so a stored figure can always be explained by the ru
 """
 
 import tomllib
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from importlib.resources import files
 from typing import Any, Literal
@@ -40,6 +40,10 @@ class Policy:
     karya_satya_disqualifying_levels: frozenset[str]
     performance_reward_codes: frozenset[str]
     performance_reward_min_predikat: int
+    complaint_verification_days: int = 3
+    complaint_follow_up_days: int = 5
+    complaint_closure_days: dict[str, int] = field(default_factory=dict)
+    holidays: frozenset[date] = frozenset()
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -59,7 +63,17 @@ class Policy:
             karya_satya_disqualifying_levels=frozenset(rewards["karya_satya_disqualifying_levels"]),
             performance_reward_codes=frozenset(rewards["performance_reward_codes"]),
             performance_reward_min_predikat=int(rewards["performance_reward_min_predikat"]),
+            **_complaint_rules(raw),
         )
+
+    def working_days_after(self, start: date, days: int) -> date:
+        """The date ``days`` working days after ``start`` (weekends and the policy's holidays skipped)."""
+        current, left = start, days
+        while left > 0:
+            current += timedelta(days=1)
+            if current.weekday() < 5 and current not in self.holidays:
+                left -= 1
+        return current
 
     def predikat_for(self, work_result: int, behaviour: int) -> int:
         """The matrix cell: rows are the work-result rating, columns the behaviour rating (1-3)."""
@@ -81,6 +95,16 @@ class Policy:
         if hours is None:
             raise RuleViolation("hours-missing", f"training kind {kind} is counted by its hours: give hours")
         return _half_jp(hours * 60 / self.minutes_per_jp)
+
+
+def _complaint_rules(raw: dict[str, Any]) -> dict[str, Any]:
+    complaints = raw.get("complaints", {})
+    return {
+        "complaint_verification_days": int(complaints.get("verification_days", 3)),
+        "complaint_follow_up_days": int(complaints.get("follow_up_days", 5)),
+        "complaint_closure_days": {k: int(v) for k, v in complaints.get("closure_days", {}).items()},
+        "holidays": frozenset(raw.get("calendar", {}).get("holidays", [])),
+    }
 
 
 def _jp_rule(spec: dict[str, Any]) -> JpRule:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -10,9 +10,12 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.civil_servant import CivilServant
+from domain.complaint import Complaint
+from domain.data_subject import DataSubject
 from domain.employment import Employment
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
-from domain.identity import civil_servant_id, organisation_unit_id, receipt_id
+from domain.forum import DialogueForum
+from domain.identity import civil_servant_id, complaint_key, dialogue_forum_id, organisation_unit_id, receipt_id
 from domain.organisation import OrganisationUnit
 from domain.policy import Policy, bundled_policy
 from domain.provenance import Provenance
@@ -68,41 +71,109 @@ class Records(Application[UUID]):
         self, submission: Submission, nip: str, employment: Employment, provenance: Provenance
     ) -> Outcome:
         """Open a civil servant's record; a second registration of one number is refused."""
-        earlier = self._recorded_before(submission)
-        if earlier is not None:
-            return earlier
-        if civil_servant_id(nip) in self.repository:
-            raise RuleViolation(
-                "already-registered", f"{nip} is already registered; send a placement change or correction"
-            )
-        return self._save_with_receipt(CivilServant.register(nip, employment, provenance), submission)
+        return self._apply_and_save(
+            submission,
+            lambda: self._new(
+                civil_servant_id(nip),
+                lambda: CivilServant.register(nip, employment, provenance),
+                "already-registered",
+                f"{nip} is already registered; send a placement change or correction",
+            ),
+        )
 
     def change_employee(
         self, submission: Submission, nip: str, change: Callable[[CivilServant, Policy], None]
     ) -> Outcome:
         """Apply one command to a registered civil servant's record and save it with its receipt."""
-        earlier = self._recorded_before(submission)
-        if earlier is not None:
-            return earlier
-        try:
-            servant: CivilServant = self.repository.get(civil_servant_id(nip))
-        except AggregateNotFoundError:
-            raise RuleViolation(
-                "employee-not-registered", f"{nip} is not registered: BKPSDM registers an employee first"
-            ) from None
-        change(servant, self.policy)
-        return self._save_with_receipt(servant, submission)
+        return self._apply_and_save(
+            submission,
+            lambda: self._existing(
+                civil_servant_id(nip),
+                "employee-not-registered",
+                f"{nip} is not registered: BKPSDM registers an employee first",
+            ),
+            change,
+        )
 
     def change_unit(
         self, submission: Submission, unit_code: str, change: Callable[[OrganisationUnit, Policy], None]
     ) -> Outcome:
         """Apply one command to an organisation unit, opening its record on first use."""
+        unit_id = organisation_unit_id(unit_code)
+        return self._apply_and_save(
+            submission,
+            lambda: self._get_or(unit_id, lambda: OrganisationUnit(unit_code=unit_code)),
+            change,
+        )
+
+    def hold_forum(self, submission: Submission, forum: Callable[[], DialogueForum], forum_id: str) -> Outcome:
+        """Record a dialogue forum once."""
+        return self._apply_and_save(
+            submission,
+            lambda: self._new(
+                dialogue_forum_id(forum_id), forum, "forum-exists", f"forum {forum_id!r} is already recorded"
+            ),
+        )
+
+    def receive_complaint(
+        self, submission: Submission, complaint: Callable[[], Complaint], tracking_number: str, forum_id: str | None
+    ) -> Outcome:
+        """Record a new complaint; one from a dialogue forum needs that forum recorded first."""
+        if forum_id is not None and dialogue_forum_id(forum_id) not in self.repository:
+            raise RuleViolation("forum-unknown", f"dialogue forum {forum_id!r} is not recorded: send it first")
+        return self._apply_and_save(
+            submission,
+            lambda: self._new(
+                complaint_key(tracking_number), complaint, "complaint-exists", f"complaint {tracking_number!r} exists"
+            ),
+        )
+
+    def change_complaint(
+        self, submission: Submission, tracking_number: str, change: Callable[[Complaint, Policy], None]
+    ) -> Outcome:
+        return self._apply_and_save(
+            submission,
+            lambda: self._existing(
+                complaint_key(tracking_number),
+                "complaint-unknown",
+                f"no complaint {tracking_number!r}: receive it first",
+            ),
+            change,
+        )
+
+    def erase_person(
+        self, submission: Submission, person: UUID, change: Callable[[DataSubject, Policy], None]
+    ) -> Outcome:
+        """Record that a person's personal data was erased (their keys are destroyed by the caller)."""
+        return self._apply_and_save(
+            submission, lambda: self._get_or(person, lambda: DataSubject(person=person)), change
+        )
+
+    def _apply_and_save(
+        self,
+        submission: Submission,
+        load: Callable[[], A],
+        change: Callable[[A, Policy], None] | None = None,
+    ) -> Outcome:
+        """Load or create the record, apply the change, save it with the receipt: the one write path."""
         earlier = self._recorded_before(submission)
         if earlier is not None:
             return earlier
-        unit = self._get_or(organisation_unit_id(unit_code), lambda: OrganisationUnit(unit_code=unit_code))
-        change(unit, self.policy)
-        return self._save_with_receipt(unit, submission)
+        record = load()
+        if change is not None:
+            change(record, self.policy)
+        return self._save_with_receipt(record, submission)
+
+    def _new(self, aggregate_id: UUID, create: Callable[[], A], rule: str, message: str) -> A:
+        if aggregate_id in self.repository:
+            raise RuleViolation(rule, message)
+        return create()
+
+    def _existing(self, aggregate_id: UUID, rule: str, message: str) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise RuleViolation(rule, message) from None
 
     def _get_or(self, aggregate_id: UUID, create: Callable[[], A]) -> A:
         try:

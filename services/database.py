@@ -6,6 +6,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from domain.records import Records
 from projections.schema import create_read_models
+from services.personal_data import KEYS_INDEX, KEYS_TABLE
 
 
 def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[str, str]:
@@ -44,6 +45,9 @@ def provision_schema(database_url: str) -> None:
     Records(env=eventsourcing_env(database_url, create_table=True)).close()
     with psycopg.connect(database_url) as conn:
         create_read_models(conn)
+        with conn.transaction():
+            conn.execute(KEYS_TABLE)
+            conn.execute(KEYS_INDEX)
 
 
 def read_pool(database_url: str, max_size: int = 10) -> AsyncConnectionPool:

@@ -22,7 +22,7 @@ class NotProvisioned(RuntimeError):
 
 
 NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
-    "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events"]),
+    "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events", "personal_keys"]),
     "relay": ([(EVENTS_STREAM, None)], ["jejak_events"]),
     "projections": (
         [(EVENTS_STREAM, COMPETENCY_PROJECTION_CONSUMER)],

@@ -15,6 +15,7 @@ from projections.worker import register_competency_worker
 from services.api.app import create_app
 from services.database import open_records, read_pool
 from services.ingest.worker import register_ingest_worker
+from services.personal_data import PostgresKeyVault
 from services.preflight import require_provisioned
 from services.relay.worker import Relay
 from services.settings import Settings
@@ -66,7 +67,7 @@ async def run_services(
             stack.callback(records.close)
         broker = NatsBroker(nats_url, logger=BROKER_LOG, log_level=logging.DEBUG, graceful_timeout=30.0)
         if Service.INGEST in wanted and records is not None:
-            register_ingest_worker(broker, records, settings)
+            register_ingest_worker(broker, records, PostgresKeyVault(database_url), settings)
             running.where["ingest"] = f"INBOX -> event store ({nats_url})"
         if Service.PROJECTIONS in wanted:
             pool = await stack.enter_async_context(read_pool(database_url))

@@ -1,6 +1,17 @@
 """Inbound contracts: what departmental systems submit on ``asn.in.<source>.<event-type>.v<N>``."""
 
 from contracts.inbound.base import EmployeeEvent, Evidence, InboundEvent
+from contracts.inbound.complaints import (
+    Complainant,
+    ComplaintClosedV1,
+    ComplaintDisposedV1,
+    ComplaintEvent,
+    ComplaintFollowedUpV1,
+    ComplaintReceivedV1,
+    ComplaintVerifiedV1,
+    DialogueForumHeldV1,
+    PersonalDataErasedV1,
+)
 from contracts.inbound.employee import EmployeeRegisteredV1, PlacementChangedV1
 from contracts.inbound.performance import (
     EvaluationCorrectedV1,
@@ -21,6 +32,14 @@ from contracts.inbound.training import CompetencyAssessedV1, TrainingCompletedV1
 __all__ = [
     "INBOUND_CONTRACTS",
     "CompetencyAssessedV1",
+    "Complainant",
+    "ComplaintClosedV1",
+    "ComplaintDisposedV1",
+    "ComplaintEvent",
+    "ComplaintFollowedUpV1",
+    "ComplaintReceivedV1",
+    "ComplaintVerifiedV1",
+    "DialogueForumHeldV1",
     "DisciplinaryCaseOpenedV1",
     "EmployeeEvent",
     "EmployeeRegisteredV1",
@@ -32,6 +51,7 @@ __all__ = [
     "PenaltyImposedV1",
     "PerformanceEvaluatedV1",
     "PerformancePlanSetV1",
+    "PersonalDataErasedV1",
     "PlacementChangedV1",
     "RewardGrantedV1",
     "RewardProposedV1",

@@ -1,6 +1,15 @@
 """Which contract reads which subject: (event type, version) -> model."""
 
 from contracts.inbound.base import InboundEvent
+from contracts.inbound.complaints import (
+    ComplaintClosedV1,
+    ComplaintDisposedV1,
+    ComplaintFollowedUpV1,
+    ComplaintReceivedV1,
+    ComplaintVerifiedV1,
+    DialogueForumHeldV1,
+    PersonalDataErasedV1,
+)
 from contracts.inbound.employee import EmployeeRegisteredV1, PlacementChangedV1
 from contracts.inbound.performance import (
     EvaluationCorrectedV1,
@@ -31,6 +40,13 @@ ALL: tuple[type[InboundEvent], ...] = (
     DisciplinaryCaseOpenedV1,
     PenaltyImposedV1,
     PenaltyAnnulledV1,
+    DialogueForumHeldV1,
+    ComplaintReceivedV1,
+    ComplaintVerifiedV1,
+    ComplaintDisposedV1,
+    ComplaintFollowedUpV1,
+    ComplaintClosedV1,
+    PersonalDataErasedV1,
 )
 
 INBOUND_CONTRACTS: dict[tuple[str, int], type[InboundEvent]] = {(m.event_type, m.version): m for m in ALL}

@@ -4,11 +4,19 @@ Each contract maps to one application call; the sender's envelope becomes the ev
 provenance and the remaining fields become the command's arguments.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from contracts.inbound import (
     CompetencyAssessedV1,
+    ComplaintClosedV1,
+    ComplaintDisposedV1,
+    ComplaintEvent,
+    ComplaintFollowedUpV1,
+    ComplaintReceivedV1,
+    ComplaintVerifiedV1,
+    DialogueForumHeldV1,
     DisciplinaryCaseOpenedV1,
     EmployeeEvent,
     EmployeeRegisteredV1,
@@ -19,6 +27,7 @@ from contracts.inbound import (
     PenaltyImposedV1,
     PerformanceEvaluatedV1,
     PerformancePlanSetV1,
+    PersonalDataErasedV1,
     PlacementChangedV1,
     RewardGrantedV1,
     RewardProposedV1,
@@ -26,10 +35,14 @@ from contracts.inbound import (
 )
 from contracts.reference import penalty_levels
 from domain.civil_servant import CivilServant
+from domain.complaint import Complaint
 from domain.employment import Employment
+from domain.forum import DialogueForum
+from domain.identity import person_id
 from domain.policy import Policy
 from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
+from services.personal_data import KeyVault
 
 ENVELOPE = {
     "schema_version",
@@ -76,9 +89,19 @@ def arguments(event: InboundEvent) -> dict[str, Any]:
     return fields
 
 
-def execute(records: Records, event: InboundEvent, submission: Submission) -> Outcome:
+COMPLAINT_COMMANDS: dict[type[ComplaintEvent], Callable[..., None]] = {
+    ComplaintVerifiedV1: Complaint.verify,
+    ComplaintDisposedV1: Complaint.dispose,
+    ComplaintFollowedUpV1: Complaint.follow_up,
+    ComplaintClosedV1: Complaint.close,
+}
+
+
+def execute(records: Records, vault: KeyVault, event: InboundEvent, submission: Submission) -> Outcome:
     """Run the one application call a submission stands for (blocking: call from a thread)."""
     origin, fields = provenance(event), arguments(event)
+    if isinstance(event, ComplaintEvent | DialogueForumHeldV1 | PersonalDataErasedV1):
+        return _citizen_participation(records, vault, event, submission, origin, fields)
     if isinstance(event, EmployeeRegisteredV1):
         return records.register_employee(submission, event.employee_nip, Employment(**fields), origin)
     if isinstance(event, OrganisationPerformanceRatedV1):
@@ -95,3 +118,37 @@ def execute(records: Records, event: InboundEvent, submission: Submission) -> Ou
 
         return records.change_employee(submission, event.employee_nip, change)
     raise TypeError(f"no command for {type(event).__name__}")  # a contract without a mapping is a bug
+
+
+def _citizen_participation(
+    records: Records, vault: KeyVault, event: InboundEvent, submission: Submission, origin: Provenance,
+    fields: dict[str, Any],
+) -> Outcome:  # fmt: skip
+    """Complaints, forums and erasure: the complainant is sealed here, before the domain sees it."""
+    if isinstance(event, DialogueForumHeldV1):
+        return records.hold_forum(submission, lambda: DialogueForum(provenance=origin, **fields), event.forum_id)
+    if isinstance(event, ComplaintReceivedV1):
+        complainant = fields.pop("complainant")
+        person = person_id(event.source, complainant["reference"]) if complainant else None
+        sealed = vault.seal(person, json.dumps(complainant).encode()) if person and complainant else None
+        return records.receive_complaint(
+            submission,
+            lambda: Complaint(provenance=origin, complainant_person_id=person, complainant_sealed=sealed, **fields),
+            event.complaint_id,
+            event.forum_id,
+        )
+    if isinstance(event, PersonalDataErasedV1):
+        person = person_id(event.subject_source, event.subject_reference)
+        vault.erase(person)  # first: a retry finds the keys gone and records the erasure then
+        return records.erase_person(
+            submission,
+            person,
+            lambda subject, _: subject.erase(origin, reason=event.reason, requested_by=event.requested_by),
+        )
+    if isinstance(event, ComplaintEvent) and type(event) in COMPLAINT_COMMANDS:
+        method = COMPLAINT_COMMANDS[type(event)]
+        del fields["complaint_id"]
+        return records.change_complaint(
+            submission, event.complaint_id, lambda complaint, _: method(complaint, origin, **fields)
+        )
+    raise TypeError(f"no command for {type(event).__name__}")

@@ -15,6 +15,7 @@ from domain.records import Records, Submission
 from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode
 from services.ingest.rejections import publish_rejection, rejection_of
+from services.personal_data import KeyVault
 from services.retry import backoff_seconds
 from services.settings import Settings
 
@@ -27,7 +28,7 @@ def refusal_for(violation: RuleViolation, decoded: Decoded) -> Refusal:
     return Refusal(kind, violation.message, event.source, event.event_type, event.event_id, rule=violation.rule)
 
 
-async def record(records: Records, subject: str, body: bytes, inbox_sequence: int) -> Refusal | None:
+async def record(records: Records, vault: KeyVault, subject: str, body: bytes, inbox_sequence: int) -> Refusal | None:
     """Store one submission, or return why it is refused. Other errors propagate (retried)."""
     decoded = decode(subject, body)
     if isinstance(decoded, Refusal):
@@ -35,13 +36,13 @@ async def record(records: Records, subject: str, body: bytes, inbox_sequence: in
     event = decoded.event
     submission = Submission(event.source, event.event_id, event.event_type, inbox_sequence, decoded.content_sha256)
     try:
-        await anyio.to_thread.run_sync(execute, records, event, submission)
+        await anyio.to_thread.run_sync(execute, records, vault, event, submission)
     except RuleViolation as violation:
         return refusal_for(violation, decoded)
     return None
 
 
-def register_ingest_worker(broker: NatsBroker, records: Records, settings: Settings) -> None:
+def register_ingest_worker(broker: NatsBroker, records: Records, vault: KeyVault, settings: Settings) -> None:
     """One message at a time, so one employee's events are applied in the order submitted."""
 
     @broker.subscriber(
@@ -55,7 +56,7 @@ def register_ingest_worker(broker: NatsBroker, records: Records, settings: Setti
         raw = msg.raw_message
         sequence = raw.metadata.sequence.stream
         try:
-            refusal = await record(records, raw.subject, msg.body, sequence)
+            refusal = await record(records, vault, raw.subject, msg.body, sequence)
             if refusal is not None:
                 await publish_rejection(broker, rejection_of(refusal, raw.subject, sequence, msg.body))
         except Exception as error:

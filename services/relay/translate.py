@@ -18,6 +18,8 @@ DATA_CONTRACTS: dict[type[Any], type[BaseModel]] = {
 """Events whose ``data`` has a published contract; others are sent as their plain fields."""
 
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "provenance"}
+_PERSONAL = {"complainant_sealed", "complainant_person_id"}
+"""Never on EVENTS, not even sealed: consumers learn only whether a complainant is known."""
 
 
 def names_of(topic: str) -> tuple[str, str]:
@@ -30,7 +32,9 @@ def names_of(topic: str) -> tuple[str, str]:
 def envelope_of(records: Records, notification: Notification) -> StoredEventEnvelope:
     """Decode a notification with the application's mapper and wrap it for the wire."""
     event: DomainEvent = records.mapper.to_domain_event(notification)  # type: ignore[assignment]
-    fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
+    fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS | _PERSONAL}
+    if "complainant_sealed" in vars(event):
+        fields["complainant_known"] = event.complainant_sealed is not None  # type: ignore[attr-defined]
     contract = DATA_CONTRACTS.get(type(event))
     data = (
         contract.model_validate(fields).model_dump(mode="json") if contract is not None else to_jsonable_python(fields)

@@ -12,6 +12,7 @@ from domain.identity import receipt_id
 from domain.policy import Policy
 from domain.records import Outcome, Records, Submission
 from services.ingest.worker import register_ingest_worker
+from services.personal_data import PostgresKeyVault
 from tests.builders import TRAINING_SUBJECT, encode, register_in, training_completed
 from tests.conftest import Stack
 from tests.streams import inbox_settled, rejections_of
@@ -40,7 +41,7 @@ async def flaky_ingest(stack: Stack, records: Records, monkeypatch: pytest.Monke
     flaky = FlakyDatabase(records, failures=2)
     monkeypatch.setattr(records, "change_employee", flaky)
     broker = NatsBroker(stack.nats_url)
-    register_ingest_worker(broker, records, stack.settings)
+    register_ingest_worker(broker, records, PostgresKeyVault(stack.database_url), stack.settings)
     await broker.start()
     yield flaky
     await broker.stop()

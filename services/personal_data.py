@@ -1,0 +1,130 @@
+"""Sealing personal data with a key per person, so erasing a person is destroying their keys.
+
+Complainants' identities are encrypted (AES-256-GCM) before they reach the event store. The keys
+live in ``personal_keys``, outside the hash-chained store: deleting a person's keys makes every
+sealed copy (in the store, on EVENTS, in backups of both) unreadable while the chain over the
+sealed bytes still verifies. A sealed value is ``base64(key id | nonce | ciphertext)``, so a
+person keeps old data unreadable after erasure even if new data about them arrives later.
+
+Deleted rows linger in PostgreSQL's heap until VACUUM and in WAL archives for their retention;
+the operations guide must keep both short.
+"""
+
+import base64
+import os
+import uuid
+from abc import ABC, abstractmethod
+from uuid import UUID
+
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import sql
+
+KEYS_TABLE = sql.SQL("""
+CREATE TABLE IF NOT EXISTS personal_keys (
+    key_id     uuid PRIMARY KEY,
+    person_id  uuid NOT NULL,
+    key        bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)""")
+KEYS_INDEX = sql.SQL("CREATE INDEX IF NOT EXISTS personal_keys_by_person ON personal_keys (person_id)")
+
+
+class KeyErased(LookupError):
+    """The key that sealed this value was destroyed: the data is erased."""
+
+
+class SealMismatch(ValueError):
+    """The sealed value was not sealed for this person, or its bytes were altered."""
+
+
+class KeyVault(ABC):
+    """Seal and open personal data with a key per person; erase destroys them all."""
+
+    @abstractmethod
+    def _current_key(self, person: UUID) -> tuple[UUID, bytes]:
+        """The person's live key, created when they have none."""
+
+    @abstractmethod
+    def _key(self, key_id: UUID) -> bytes | None: ...
+
+    @abstractmethod
+    def erase(self, person: UUID) -> int:
+        """Destroy every key of ``person``; returns how many. Idempotent."""
+
+    def seal(self, person: UUID, plaintext: bytes) -> str:
+        key_id, key = self._current_key(person)
+        nonce = os.urandom(12)
+        ciphertext = AESGCM(key).encrypt(nonce, plaintext, person.bytes)
+        return base64.b64encode(key_id.bytes + nonce + ciphertext).decode("ascii")
+
+    def open(self, person: UUID, sealed: str) -> bytes:
+        raw = base64.b64decode(sealed)
+        key = self._key(UUID(bytes=raw[:16]))
+        if key is None:
+            raise KeyErased(f"the personal data of {person} was erased")
+        try:
+            return AESGCM(key).decrypt(raw[16:28], raw[28:], person.bytes)
+        except InvalidTag:
+            raise SealMismatch(f"this value was not sealed for {person}, or was altered") from None
+
+
+class InMemoryKeyVault(KeyVault):
+    """For domain-level tests only; keys vanish with the process."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, tuple[UUID, bytes]] = {}
+
+    def _current_key(self, person: UUID) -> tuple[UUID, bytes]:
+        for key_id, (owner, key) in self.keys.items():
+            if owner == person:
+                return key_id, key
+        key_id, key = uuid.uuid4(), AESGCM.generate_key(bit_length=256)
+        self.keys[key_id] = (person, key)
+        return key_id, key
+
+    def _key(self, key_id: UUID) -> bytes | None:
+        found = self.keys.get(key_id)
+        return None if found is None else found[1]
+
+    def erase(self, person: UUID) -> int:
+        doomed = [key_id for key_id, (owner, _) in self.keys.items() if owner == person]
+        for key_id in doomed:
+            del self.keys[key_id]
+        return len(doomed)
+
+
+_SELECT_CURRENT = sql.SQL(
+    "SELECT key_id, key FROM personal_keys WHERE person_id = %(person)s ORDER BY created_at LIMIT 1"
+)
+_INSERT = sql.SQL("INSERT INTO personal_keys (key_id, person_id, key) VALUES (%(key_id)s, %(person)s, %(key)s)")
+_SELECT_KEY = sql.SQL("SELECT key FROM personal_keys WHERE key_id = %(key_id)s")
+_DELETE = sql.SQL("DELETE FROM personal_keys WHERE person_id = %(person)s")
+_LOCK_PERSON = sql.SQL("SELECT pg_advisory_xact_lock(hashtextextended(%(person)s::text, 0))")
+
+
+class PostgresKeyVault(KeyVault):
+    """Keys in the ``personal_keys`` table, one short transaction per call."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def _current_key(self, person: UUID) -> tuple[UUID, bytes]:
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            conn.execute(_LOCK_PERSON, {"person": person})  # two seals of one new person make one key
+            row = conn.execute(_SELECT_CURRENT, {"person": person}).fetchone()
+            if row is not None:
+                return row[0], bytes(row[1])
+            key_id, key = uuid.uuid4(), AESGCM.generate_key(bit_length=256)
+            conn.execute(_INSERT, {"key_id": key_id, "person": person, "key": key})
+            return key_id, key
+
+    def _key(self, key_id: UUID) -> bytes | None:
+        with psycopg.connect(self.database_url) as conn:
+            row = conn.execute(_SELECT_KEY, {"key_id": key_id}).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def erase(self, person: UUID) -> int:
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            return conn.execute(_DELETE, {"person": person}).rowcount

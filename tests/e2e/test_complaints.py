@@ -1,0 +1,120 @@
+"""A complaint through the real pipeline: its steps in order, the complainant never in clear."""
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from nats.js import JetStreamContext
+
+from contracts.rejection import RejectionKind, RejectionV1
+from contracts.streams import EVENTS_STREAM
+from tests.builders import envelope, event_id, subject
+from tests.conftest import Stack
+from tests.e2e.publishing import publish_to
+from tests.streams import inbox_settled, rejections_of
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+CHANNEL = "lapor"
+
+
+async def send(stack: Stack, event_type: str, **fields: Any) -> dict[str, Any]:
+    body = envelope(CHANNEL, **fields)
+    await publish_to(stack.nats_url, body, subject(event_type, CHANNEL))
+    return body
+
+
+async def rejection_of(js: JetStreamContext, body: dict[str, Any]) -> RejectionV1:
+    async def found() -> list[RejectionV1] | None:
+        return await rejections_of(js, body["event_id"]) or None
+
+    [rejection] = await eventually(found, what=f"the rejection of {body['event_id']}")
+    return rejection
+
+
+async def test_a_complaint_is_handled_in_order_and_its_complainant_stays_sealed(
+    stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    tracking = f"LAPOR-{event_id()}"
+    reference = f"akun-{event_id()}"
+    await send(
+        stack, "complaint-received", complaint_id=tracking, channel="lapor", classification="whistleblowing",
+        category="investigation", confidential=True,
+        complainant={"reference": reference, "name": "Pelapor Rahasia", "contact": "pelapor@example.org"},
+        target_unit_code="DPUPR", summary="Dugaan pungutan liar", received_on="2026-04-06",
+    )  # fmt: skip
+    early = await send(
+        stack,
+        "complaint-followed-up",
+        complaint_id=tracking,
+        unit_code="DPUPR",
+        action="x",
+        followed_up_on="2026-04-07",
+    )
+    await send(stack, "complaint-verified", complaint_id=tracking, outcome="verified", verified_on="2026-04-07")
+    await send(stack, "complaint-disposed", complaint_id=tracking, unit_code="DPUPR", disposed_on="2026-04-08")
+    await send(
+        stack, "complaint-followed-up", complaint_id=tracking, unit_code="DPUPR", action="audit internal",
+        followed_up_on="2026-04-10",
+    )  # fmt: skip
+    await send(stack, "complaint-closed", complaint_id=tracking, resolution="ditindaklanjuti", closed_on="2026-05-04")
+    late = await send(stack, "complaint-verified", complaint_id=tracking, outcome="archived", verified_on="2026-05-05")
+
+    assert (await rejection_of(js, early)).rule == "follow-up-before-disposition"
+    assert (await rejection_of(js, late)).kind is RejectionKind.RULE
+    await eventually(lambda: inbox_settled(js), what="INBOX settled")
+
+    stored = db.execute(
+        "SELECT topic, state FROM jejak_events WHERE topic LIKE 'domain.complaint:%%' ORDER BY notification_id"
+    ).fetchall()
+    topics = [str(topic).rsplit(".", 1)[1] for topic, _ in stored[-5:]]
+    assert topics == ["Received", "Verified", "Disposed", "FollowedUp", "Closed"]
+    for _, state in stored:
+        assert isinstance(state, bytes)
+        assert b"Pelapor Rahasia" not in state
+        assert reference.encode() not in state
+
+    async def relayed(text: str) -> bool | None:
+        info = await js.stream_info(EVENTS_STREAM)
+        messages = [
+            await js.get_msg(EVENTS_STREAM, seq=s)
+            for s in range(max(1, info.state.last_seq - 30), info.state.last_seq + 1)
+        ]
+        return True if any(text in (m.data or b"").decode() for m in messages) else None
+
+    await eventually(lambda: relayed(tracking), what="the complaint on EVENTS")
+    assert await relayed("Pelapor Rahasia") is None
+    assert await relayed("pelapor@example.org") is None
+
+
+async def test_erasure_destroys_the_key_and_records_who_asked(
+    stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    reference = f"akun-{event_id()}"
+    await send(
+        stack, "complaint-received", complaint_id=f"LAPOR-{event_id()}", channel="lapor", classification="complaint",
+        category="light", complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
+        summary="Lampu jalan mati", received_on="2026-04-06",
+    )  # fmt: skip
+    await eventually(lambda: inbox_settled(js), what="the complaint stored")
+    keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+    erasure = await send(
+        stack, "personal-data-erased", subject_source=CHANNEL, subject_reference=reference,
+        reason="permintaan pelapor", requested_by="PPID Kota Sawahlunto",
+    )  # fmt: skip
+    await eventually(lambda: inbox_settled(js), what="the erasure stored")
+    keys_after = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+    assert keys_before is not None
+    assert keys_after is not None
+    assert int(str(keys_after[0])) == int(str(keys_before[0])) - 1
+    erased = db.execute(
+        "SELECT state FROM jejak_events WHERE topic = 'domain.data_subject:DataSubject.Erased' "
+        "ORDER BY notification_id DESC LIMIT 1"
+    ).fetchone()
+    assert erased is not None
+    assert isinstance(erased[0], bytes)
+    recorded = json.loads(erased[0])
+    assert recorded["requested_by"] == "PPID Kota Sawahlunto"
+    assert await rejections_of(js, erasure["event_id"]) == []

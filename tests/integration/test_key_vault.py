@@ -1,0 +1,43 @@
+"""Personal-data keys in the real PostgreSQL: one key per person, erasure destroys them."""
+
+import uuid
+
+import pytest
+
+from services.personal_data import KeyErased, PostgresKeyVault, SealMismatch
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def test_sealed_data_opens_until_the_person_is_erased(stack: Stack) -> None:
+    vault = PostgresKeyVault(stack.database_url)
+    person, other = uuid.uuid4(), uuid.uuid4()
+    first, second = vault.seal(person, b"Siti, 0812-555"), vault.seal(person, b"Siti, new address")
+    kept = vault.seal(other, b"Budi")
+    assert first != second  # fresh nonce each time
+    assert vault.open(person, first) == b"Siti, 0812-555"
+    assert vault.erase(person) == 1  # both sealed with the person's one key
+    with pytest.raises(KeyErased):
+        vault.open(person, second)
+    assert vault.open(other, kept) == b"Budi"
+    assert vault.erase(person) == 0  # idempotent
+
+
+def test_data_after_an_erasure_gets_a_new_key_and_old_data_stays_unreadable(stack: Stack) -> None:
+    vault = PostgresKeyVault(stack.database_url)
+    person = uuid.uuid4()
+    old = vault.seal(person, b"before")
+    vault.erase(person)
+    new = vault.seal(person, b"after")
+    assert vault.open(person, new) == b"after"
+    with pytest.raises(KeyErased):
+        vault.open(person, old)
+
+
+def test_a_sealed_value_only_opens_for_its_person(stack: Stack) -> None:
+    vault = PostgresKeyVault(stack.database_url)
+    person = uuid.uuid4()
+    sealed = vault.seal(person, b"secret")
+    with pytest.raises(SealMismatch, match="not sealed for"):
+        vault.open(uuid.uuid4(), sealed)

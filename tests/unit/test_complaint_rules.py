@@ -1,0 +1,184 @@
+"""Complaints as a state machine; forums; erasure that destroys keys and keeps the trail."""
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from contracts.inbound import ComplaintReceivedV1, contract_for
+from domain.complaint import Complaint
+from domain.errors import RuleViolation
+from domain.identity import complaint_key, person_id
+from domain.policy import bundled_policy
+from domain.records import Recorded, Records
+from services.ingest.commands import execute
+from services.personal_data import InMemoryKeyVault, KeyErased
+from services.relay.translate import envelope_of
+from tests.builders import encode, envelope, origin, submission
+
+CHANNEL = "lapor"
+
+
+def received(**changes: Any) -> Complaint:
+    fields: dict[str, Any] = {
+        "complaint_id": "LAPOR-1", "channel": "lapor", "classification": "complaint", "category": "normative",
+        "confidential": False, "complainant_person_id": None, "complainant_sealed": None,
+        "target_unit_code": "DISDUKCAPIL", "named_employee_nip": None, "summary": "Antrean KTP terlalu lama",
+        "received_on": date(2026, 4, 6), "forum_id": None, "provenance": origin(CHANNEL),
+    }  # fmt: skip
+    return Complaint(**{**fields, **changes})
+
+
+def verify(complaint: Complaint, outcome: str = "verified", on: date = date(2026, 4, 7)) -> None:
+    complaint.verify(origin(CHANNEL), outcome=outcome, verified_on=on, note=None)
+
+
+def dispose(complaint: Complaint, on: date = date(2026, 4, 8)) -> None:
+    complaint.dispose(origin(CHANNEL), unit_code="DISDUKCAPIL", disposed_on=on)
+
+
+def follow_up(complaint: Complaint, on: date = date(2026, 4, 9)) -> None:
+    complaint.follow_up(origin(CHANNEL), unit_code="DISDUKCAPIL", action="loket tambahan dibuka", followed_up_on=on)
+
+
+def close(complaint: Complaint, on: date = date(2026, 4, 10)) -> None:
+    complaint.close(origin(CHANNEL), resolution="selesai", closed_on=on, satisfaction=4)
+
+
+def test_the_whole_flow() -> None:
+    complaint = received()
+    verify(complaint)
+    dispose(complaint)
+    follow_up(complaint)
+    follow_up(complaint, date(2026, 4, 10))
+    close(complaint)
+    assert complaint.state == "closed"
+    assert complaint.id == complaint_key("LAPOR-1")
+
+
+def test_no_follow_up_before_disposition() -> None:
+    complaint = received()
+    verify(complaint)
+    with pytest.raises(RuleViolation, match="no follow-up before disposition"):
+        follow_up(complaint)
+
+
+def test_nothing_after_closing() -> None:
+    complaint = received()
+    verify(complaint)
+    close(complaint)
+    for action in (dispose, follow_up, close):
+        with pytest.raises(RuleViolation, match="is closed: nothing can be done after that"):
+            action(complaint)
+
+
+def test_a_postponed_complaint_waits_for_verification() -> None:
+    complaint = received()
+    verify(complaint, "postponed")
+    with pytest.raises(RuleViolation, match="cannot dispose it now"):
+        dispose(complaint)
+    verify(complaint, "verified", date(2026, 4, 9))
+    dispose(complaint, date(2026, 4, 9))
+
+
+@pytest.mark.parametrize("outcome", ["not-our-authority", "archived"])
+def test_verification_can_end_a_complaint(outcome: str) -> None:
+    complaint = received()
+    verify(complaint, outcome)
+    with pytest.raises(RuleViolation, match="nothing can be done after that"):
+        dispose(complaint)
+
+
+def test_no_step_before_the_complaint_was_received() -> None:
+    with pytest.raises(RuleViolation, match="before the complaint was received"):
+        verify(received(), on=date(2026, 4, 1))
+
+
+def complaint_body(**overrides: Any) -> dict[str, Any]:
+    body = envelope(
+        CHANNEL, complaint_id=f"LAPOR-{submission().event_id}", channel="lapor", classification="complaint",
+        category="normative", complainant={"reference": "akun-8812", "name": "Siti", "contact": "0812-555"},
+        target_unit_code="DISDUKCAPIL", summary="Antrean KTP terlalu lama", received_on="2026-04-06",
+    )  # fmt: skip
+    return {**body, **overrides}
+
+
+def test_whistleblowing_must_be_confidential_and_forum_complaints_name_their_forum() -> None:
+    with pytest.raises(ValidationError, match="confidential"):
+        ComplaintReceivedV1.model_validate_json(encode(complaint_body(classification="whistleblowing")))
+    with pytest.raises(ValidationError, match="forum_id"):
+        ComplaintReceivedV1.model_validate_json(encode(complaint_body(channel="dialogue-forum")))
+
+
+@pytest.fixture
+def records() -> Iterator[Records]:
+    app = Records(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield app
+    app.close()
+
+
+def run(records: Records, vault: InMemoryKeyVault, event_type: str, body: dict[str, Any]) -> Recorded:
+    contract = contract_for(event_type, 1)
+    assert contract is not None
+    outcome = execute(records, vault, contract.model_validate_json(encode(body)), submission(event_type))
+    assert isinstance(outcome, Recorded)
+    return outcome
+
+
+def test_the_complainant_is_stored_sealed_and_erasure_makes_it_unreadable(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    body = complaint_body()
+    run(records, vault, "complaint-received", body)
+    stored: Complaint = records.repository.get(complaint_key(body["complaint_id"]))
+    person = person_id(CHANNEL, "akun-8812")
+    assert stored.complainant_person_id == person
+    for raw in records.recorder.select_notifications(start=1, limit=100):
+        assert b"Siti" not in raw.state
+        assert b"0812-555" not in raw.state
+        assert b"akun-8812" not in raw.state
+    sealed = next(e for e in records.events.get(stored.id)).complainant_sealed  # type: ignore[attr-defined]
+    assert json.loads(vault.open(person, sealed))["name"] == "Siti"
+
+    erasure = envelope(
+        "bkpsdm-sawahlunto", subject_source=CHANNEL, subject_reference="akun-8812",
+        reason="permintaan pelapor (data subject's request)", requested_by="PPID Kota Sawahlunto",
+    )  # fmt: skip
+    run(records, vault, "personal-data-erased", erasure)
+    with pytest.raises(KeyErased):
+        vault.open(person, sealed)
+    assert records.repository.get(person).erased
+
+
+def test_a_forum_complaint_needs_its_forum_first(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    from_forum = complaint_body(channel="dialogue-forum", forum_id="FORUM-2026-03", complainant=None)
+    with pytest.raises(RuleViolation, match="dialogue forum 'FORUM-2026-03' is not recorded"):
+        run(records, vault, "complaint-received", from_forum)
+    forum = envelope(
+        "pengaduan-sawahlunto", forum_id="FORUM-2026-03", unit_code="DPMPTSP", held_on="2026-03-30",
+        participants=45, issues=["perizinan lambat"], commitments=["layanan online"],
+    )  # fmt: skip
+    run(records, vault, "dialogue-forum-held", forum)
+    run(records, vault, "complaint-received", from_forum)
+
+
+def test_the_working_day_calendar_skips_weekends_and_holidays() -> None:
+    policy = bundled_policy()
+    assert policy.working_days_after(date(2026, 4, 6), 3) == date(2026, 4, 9)  # Monday + 3
+    assert policy.working_days_after(date(2026, 3, 18), 3) == date(2026, 3, 27)  # across Nyepi and Lebaran
+
+
+def test_events_carry_nothing_of_the_complainant(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    run(records, vault, "complaint-received", complaint_body(classification="whistleblowing", confidential=True))
+    notifications = records.recorder.select_notifications(start=1, limit=10)
+    [received_event] = [envelope_of(records, n) for n in notifications if n.topic.endswith("Complaint.Received")]
+    assert received_event.data["complainant_known"] is True
+    assert received_event.data["confidential"] is True
+    wire = received_event.model_dump_json()
+    assert "complainant_sealed" not in wire
+    assert "complainant_person_id" not in wire
+    assert str(person_id(CHANNEL, "akun-8812")) not in wire
