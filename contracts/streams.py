@@ -18,6 +18,7 @@ REJECTED_SUBJECTS = "asn.rejected.>"
 
 INGEST_CONSUMER = "ingest"
 COMPETENCY_PROJECTION_CONSUMER = "projection-competency"
+REJECTIONS_PROJECTION_CONSUMER = "projection-rejections"
 
 TOKEN_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # noqa: S105 (a subject token, not a secret)
 """One subject token: lowercase letters and digits, words joined by single hyphens."""

@@ -5,9 +5,10 @@ from typing import Any
 from psycopg import Connection, sql
 
 from projections.competency import COMPETENCY_TABLES
+from projections.rejections import REJECTION_TABLES
 from projections.tracking import TRACKING_TABLE
 
-ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES)
+ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES, *REJECTION_TABLES)
 
 
 def create_read_models(conn: Connection[Any]) -> None:

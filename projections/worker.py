@@ -1,41 +1,78 @@
-"""The projection worker: a durable pull consumer on EVENTS applying events in store order."""
+"""Projection workers: a durable pull consumer per read model, applying messages in stream order.
+
+Each message is applied with its tracking position in one transaction; a failure is retried
+with back-off (never skipped), so a read model never silently misses an event.
+"""
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.exceptions import NackMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
+from psycopg import AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
-from contracts.streams import COMPETENCY_PROJECTION_CONSUMER, EVENTS_STREAM, EVENTS_SUBJECTS
-from projections import competency
+from contracts.streams import (
+    COMPETENCY_PROJECTION_CONSUMER,
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    REJECTED_STREAM,
+    REJECTED_SUBJECTS,
+    REJECTIONS_PROJECTION_CONSUMER,
+)
+from projections import competency, rejections
 
 log = logging.getLogger(__name__)
 
+Apply = Callable[[AsyncCursor[Any], bytes, int], Awaitable[bool]]
+"""(cursor, message body, stream sequence) -> whether it was new."""
 
-def register_competency_worker(
-    broker: NatsBroker, pool: AsyncConnectionPool, *, pull_timeout: float, max_delay: float
+
+@dataclass(frozen=True)
+class Projection:
+    """A read model and the stream it is built from."""
+
+    name: str
+    stream: str
+    subjects: str
+    durable: str
+    apply: Apply
+
+
+async def _apply_envelope(cur: AsyncCursor[Any], body: bytes, _: int) -> bool:
+    return await competency.apply(cur, StoredEventEnvelope.model_validate_json(body))
+
+
+PROJECTIONS = (
+    Projection(competency.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, COMPETENCY_PROJECTION_CONSUMER, _apply_envelope),
+    Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, REJECTIONS_PROJECTION_CONSUMER, rejections.apply),
+)
+
+
+def register_projection(
+    broker: NatsBroker, pool: AsyncConnectionPool, projection: Projection, *, pull_timeout: float, max_delay: float
 ) -> None:
-    """Subscribe the competency projection; one message at a time keeps the store's order."""
+    """Subscribe one projection; one message at a time keeps the stream's order."""
 
     @broker.subscriber(
-        EVENTS_SUBJECTS,
-        stream=JStream(EVENTS_STREAM, declare=False),
-        durable=COMPETENCY_PROJECTION_CONSUMER,
+        projection.subjects,
+        stream=JStream(projection.stream, declare=False),
+        durable=projection.durable,
         pull_sub=PullSub(batch_size=1, timeout=pull_timeout),
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"projection.{projection.name}",
     )
-    async def project_competency(msg: NatsMessage) -> None:
+    async def project(msg: NatsMessage) -> None:
+        raw = msg.raw_message
         try:
-            envelope = StoredEventEnvelope.model_validate_json(msg.body)
             async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                await competency.apply(cur, envelope)
+                await projection.apply(cur, msg.body, raw.metadata.sequence.stream)
         except Exception as error:
-            deliveries = msg.raw_message.metadata.num_delivered
-            delay = min(2.0 ** max(deliveries - 1, 0), max_delay)
-            log.exception(
-                "projection %s failed on %s; retry in %.0f s", competency.NAME, msg.raw_message.subject, delay
-            )
+            delay = min(2.0 ** max(raw.metadata.num_delivered - 1, 0), max_delay)
+            log.exception("projection %s failed on %s; retry in %.0f s", projection.name, raw.subject, delay)
             raise NackMessage(delay=delay) from error

@@ -1,6 +1,7 @@
 """``jejak``: run the system, provision it, run single services, publish test events."""
 
 import asyncio
+import json
 import logging
 import signal
 import time
@@ -9,12 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
+from projections import rejections
 from services.docs import extra_docs, stale_docs, write_docs
 from services.preflight import NotProvisioned
 from services.provision import provision
@@ -192,6 +195,35 @@ def docs_command(
         console.print(f"wrote     {path}")
     if not written:
         console.print("docs/ is current")
+
+
+@app.command("rejections")
+def rejections_command(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this sender's rejections.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")] = False,
+) -> None:
+    """List refused submissions with their reasons (the original bytes stay on the REJECTED stream)."""
+    _, database_url = external_urls(Settings())
+
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.cursor() as cur:
+            rows = await rejections.latest(cur, source=source, limit=limit)
+        if as_json:
+            for row in rows:
+                typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
+            return
+        table = Table(title=f"Rejections{f' of {source}' if source else ''}, newest first")
+        for column in ("INBOX #", "source", "event", "event_id", "kind", "reason"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(
+                str(row.inbox_sequence), row.source or "?", row.event_type or "?", row.event_id or "?", row.kind,
+                row.reason,
+            )  # fmt: skip
+        Console().print(table)
+
+    _run(main)
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

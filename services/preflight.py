@@ -14,6 +14,7 @@ from contracts.streams import (
     INBOX_STREAM,
     INGEST_CONSUMER,
     REJECTED_STREAM,
+    REJECTIONS_PROJECTION_CONSUMER,
 )
 
 
@@ -25,10 +26,10 @@ NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
     "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events", "personal_keys"]),
     "relay": ([(EVENTS_STREAM, None)], ["jejak_events"]),
     "projections": (
-        [(EVENTS_STREAM, COMPETENCY_PROJECTION_CONSUMER)],
-        ["competency_activity", "projection_position"],
+        [(EVENTS_STREAM, COMPETENCY_PROJECTION_CONSUMER), (REJECTED_STREAM, REJECTIONS_PROJECTION_CONSUMER)],
+        ["competency_activity", "projection_position", "rejection"],
     ),
-    "api": ([], ["competency_activity", "projection_position"]),
+    "api": ([], ["competency_activity", "projection_position", "rejection"]),
 }
 """Per service: the (stream, durable consumer or None) pairs and the tables it uses."""
 

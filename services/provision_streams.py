@@ -29,6 +29,7 @@ from contracts.streams import (
     INGEST_CONSUMER,
     REJECTED_STREAM,
     REJECTED_SUBJECTS,
+    REJECTIONS_PROJECTION_CONSUMER,
 )
 from services.settings import Settings
 
@@ -95,6 +96,7 @@ def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
     return {
         INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)],
         EVENTS_STREAM: [durable(COMPETENCY_PROJECTION_CONSUMER, EVENTS_SUBJECTS)],
+        REJECTED_STREAM: [durable(REJECTIONS_PROJECTION_CONSUMER, REJECTED_SUBJECTS)],
     }
 
 

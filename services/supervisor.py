@@ -11,7 +11,7 @@ import nats
 import uvicorn
 from faststream.nats import NatsBroker
 
-from projections.worker import register_competency_worker
+from projections.worker import PROJECTIONS, register_projection
 from services.api.app import create_app
 from services.database import open_records, read_pool
 from services.ingest.worker import register_ingest_worker
@@ -71,13 +71,15 @@ async def run_services(
             running.where["ingest"] = f"INBOX -> event store ({nats_url})"
         if Service.PROJECTIONS in wanted:
             pool = await stack.enter_async_context(read_pool(database_url))
-            register_competency_worker(
-                broker,
-                pool,
-                pull_timeout=settings.pull_timeout_seconds,
-                max_delay=settings.retry_max_delay_seconds,
-            )
-            running.where["projections"] = "EVENTS -> read models (competency)"
+            for projection in PROJECTIONS:
+                register_projection(
+                    broker,
+                    pool,
+                    projection,
+                    pull_timeout=settings.pull_timeout_seconds,
+                    max_delay=settings.retry_max_delay_seconds,
+                )
+            running.where["projections"] = "EVENTS, REJECTED -> read models (competency, rejections)"
         if wanted & {Service.INGEST, Service.PROJECTIONS}:
             await broker.start()
             stack.push_async_callback(broker.stop)

@@ -6,15 +6,22 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from psycopg import IsolationLevel
 from psycopg_pool import AsyncConnectionPool
 
 from contracts.identifiers import check_nip
 from contracts.reference import training_kinds
-from projections import competency
-from services.api.schemas import ActivityOut, CompetencyHistoryOut, CompetencyYear, Health
+from projections import competency, rejections
+from services.api.schemas import (
+    ActivityOut,
+    CompetencyHistoryOut,
+    CompetencyYear,
+    Health,
+    RejectionOut,
+    RejectionsOut,
+)
 from services.database import read_pool
 
 
@@ -67,6 +74,19 @@ def create_app(database_url: str) -> FastAPI:
         if not found.activities:
             raise HTTPException(status_code=404, detail=f"no competency record for NIP {nip}")
         return history_out(nip, found)
+
+    @app.get("/rejections", response_model=RejectionsOut)
+    async def list_rejections(
+        pool: Pool,
+        source: Annotated[str | None, Query(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="Sender")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        before: Annotated[int | None, Query(ge=1, description="Only older than this stream sequence")] = None,
+    ) -> RejectionsOut:
+        """Refused submissions, newest first, optionally of one sender."""
+        async with pool.connection() as conn, conn.cursor() as cur:
+            rows = await rejections.latest(cur, source=source, limit=limit, before=before)
+        found = [RejectionOut(**vars(row)) for row in rows]
+        return RejectionsOut(rejections=found, next_before=found[-1].stream_sequence if len(found) == limit else None)
 
     return app
 

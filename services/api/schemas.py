@@ -1,6 +1,6 @@
 """Response bodies of the report API."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -51,3 +51,24 @@ class CompetencyHistoryOut(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+
+
+class RejectionOut(BaseModel):
+    """A refused submission: who sent it, what it was, why it was refused."""
+
+    stream_sequence: int = Field(description="Position on the REJECTED stream; page back with `before`.")
+    inbox_sequence: int
+    source: str | None
+    event_type: str | None
+    event_id: str | None
+    kind: str
+    rule: str | None
+    reason: str
+    errors: list[dict[str, str]]
+    subject: str
+    rejected_at: datetime
+
+
+class RejectionsOut(BaseModel):
+    rejections: list[RejectionOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page; null at the end.")

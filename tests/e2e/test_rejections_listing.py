@@ -1,0 +1,58 @@
+"""A sender lists its refusals through the API and the CLI, without a NATS client."""
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app
+from tests.builders import training_completed
+from tests.conftest import Stack
+from tests.e2e.publishing import publish_to
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_refusal_is_listed_by_sender_in_the_api_and_the_cli(stack: Stack, api: httpx.AsyncClient) -> None:
+    body = training_completed(training_kind="77")
+    await publish_to(stack.nats_url, body)
+
+    async def listed() -> dict[str, Any] | None:
+        page = (await api.get("/rejections", params={"source": "bpsdm-sumbar", "limit": 5})).json()
+        return next((r for r in page["rejections"] if r["event_id"] == body["event_id"]), None)
+
+    rejection = await eventually(listed, what="the rejection in GET /rejections")
+    assert rejection["kind"] == "contract"
+    assert rejection["errors"][0]["field"] == "training_kind"
+    assert "unknown training kind '77'" in rejection["reason"]
+    other = (await api.get("/rejections", params={"source": "lan-ri"})).json()["rejections"]
+    assert all(r["source"] == "lan-ri" for r in other)
+    assert (await api.get("/rejections", params={"source": "Not A Source"})).status_code == 422
+
+    def cli() -> list[dict[str, Any]]:
+        result = CliRunner().invoke(
+            app, ["rejections", "--source", "bpsdm-sumbar", "--json"], env={"JEJAK_DATABASE_URL": stack.database_url}
+        )
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.output.splitlines()]
+
+    assert body["event_id"] in [row["event_id"] for row in await asyncio.to_thread(cli)]
+
+
+async def test_pages_go_back_in_time(api: httpx.AsyncClient, stack: Stack) -> None:
+    for _ in range(3):
+        await publish_to(stack.nats_url, training_completed(hours=-1, stated_jp=None, training_kind="16"))
+
+    async def three() -> dict[str, Any] | None:
+        page: dict[str, Any] = (await api.get("/rejections", params={"limit": 2})).json()
+        return page if page["next_before"] is not None else None
+
+    first = await eventually(three, what="two pages of rejections")
+    second = (await api.get("/rejections", params={"limit": 2, "before": first["next_before"]})).json()
+    newest_first = [r["stream_sequence"] for r in first["rejections"] + second["rejections"]]
+    assert newest_first == sorted(newest_first, reverse=True)
+    assert len(set(newest_first)) == len(newest_first)
