@@ -11,6 +11,8 @@ COPY domain ./domain
 COPY projections ./projections
 COPY services ./services
 RUN pip install .
+# The compose volume for NATS logins is mounted here; a new volume takes this owner.
+RUN mkdir -p /var/lib/jejak/nats && chown jejak:jejak /var/lib/jejak/nats
 
 USER jejak
 CMD ["jejak", "--help"]

@@ -7,9 +7,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class RejectionKind(StrEnum):
-    """Why, in one word: the subject, the contract, a civil-service rule, or a reused event id."""
+    """Why, in one word: the subject, the sender, the contract, a civil-service rule, or a reused event id."""
 
     SUBJECT = "subject"
+    SENDER = "sender"
+    """The source may not publish this event type (the sender map), or is not a known sender."""
     CONTRACT = "contract"
     RULE = "rule"
     CONFLICT = "conflict"

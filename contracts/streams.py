@@ -55,6 +55,21 @@ def events_subject(aggregate_type: str, event_type: str) -> str:
     return f"asn.events.{aggregate_type}.{event_type}"
 
 
+def inbox_subjects_of(source: str) -> str:
+    """Every subject one sender may publish on (its NATS user is limited to these)."""
+    return f"asn.in.{source}.>"
+
+
+def rejected_subjects_of(source: str) -> str:
+    """Every subject one sender's refusals are published on."""
+    return f"asn.rejected.{source}.>"
+
+
+def rejections_consumer(source: str) -> str:
+    """The durable pull consumer on REJECTED from which one sender reads its refusals."""
+    return f"rejections-{source}"
+
+
 def rejected_subject(source: str | None, event_type: str | None) -> str:
     """The subject a sender reads its refusals from; unknown parts become ``unknown``."""
     return f"asn.rejected.{source or 'unknown'}.{event_type or 'unknown'}"

@@ -16,15 +16,19 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS
+from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS, parse_inbox_subject
 from projections import rejections
 from services.docs import extra_docs, stale_docs, write_docs
+from services.nats_login import nats_url_as, services_nats_url
 from services.preflight import NotProvisioned
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
 from services.publish import NotPublishable, publish_file, read_event
 from services.runtime.embedded import ServerUrls, embedded_servers
+from services.runtime.nats_auth import CredentialsError, ensure_credentials, redacted, users_for, write_private
+from services.runtime.nats_server import render_config
 from services.runtime.process import ServerStartError
+from services.senders import SenderMapError, load_senders
 from services.settings import Settings
 from services.supervisor import Running, Service, run_services
 
@@ -50,7 +54,7 @@ def configure_logging(verbose: bool) -> None:
 def servers(settings: Settings) -> Iterator[ServerUrls]:
     """The servers named by JEJAK_NATS_URL/JEJAK_DATABASE_URL, or embedded ones under JEJAK_HOME."""
     if settings.nats_url and settings.database_url:
-        yield ServerUrls(settings.nats_url, settings.database_url, None, 0.0)
+        yield ServerUrls(services_nats_url(settings), settings.database_url, None, 0.0)
         return
     if settings.nats_url or settings.database_url:
         raise typer.BadParameter("set both JEJAK_NATS_URL and JEJAK_DATABASE_URL, or neither")
@@ -61,15 +65,23 @@ def servers(settings: Settings) -> Iterator[ServerUrls]:
         postgres_port=settings.embedded_postgres_port,
         postgres_os_user=settings.embedded_postgres_os_user,
         nats_sync_always=settings.nats_sync_always,
+        senders=load_senders(settings.senders_file),
     ) as urls:
         yield urls
 
 
 def external_urls(settings: Settings) -> tuple[str, str]:
     """Services run alone (compose) need both servers named; embedded defaults otherwise."""
-    nats_url = settings.nats_url or f"nats://127.0.0.1:{settings.embedded_nats_port}"
+    nats_url = services_nats_url(settings)
     database_url = settings.database_url or f"postgresql://postgres@127.0.0.1:{settings.embedded_postgres_port}/jejak"
     return nats_url, database_url
+
+
+def source_of(subject: str) -> str:
+    address = parse_inbox_subject(subject)
+    if address is None:
+        raise NotPublishable(f"{subject!r} is not an inbox subject: check the event's source")
+    return address.source
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -82,12 +94,14 @@ def stop_on_signals() -> asyncio.Event:
 
 def banner(urls: ServerUrls, running: Running, began: float) -> None:
     table = Table(title="Jejak is running", show_header=False, title_justify="left")
-    table.add_row("NATS", urls.nats_url)
+    table.add_row("NATS", redacted(urls.nats_url))
+    if urls.nats_credentials is not None:
+        table.add_row("NATS logins", f"{urls.nats_credentials.path}  (one user per sender; services log in as jejak)")
     table.add_row("PostgreSQL", urls.database_url)
     for name, where in running.where.items():
         table.add_row(name, where)
-    table.add_row("publish to", f"{INBOX_SUBJECTS}  e.g. asn.in.<source>.training-completed.v1")
-    table.add_row("rejections on", REJECTED_SUBJECTS)
+    table.add_row("publish to", f"{INBOX_SUBJECTS}  e.g. asn.in.<source>.training-completed.v1, as user <source>")
+    table.add_row("rejections on", f"{REJECTED_SUBJECTS}  a sender reads asn.rejected.<source>.>")
     table.add_row("started in", f"{time.monotonic() - began:.2f} s (servers {urls.started_in_seconds:.2f} s)")
     console.print(table)
     console.print("Press Ctrl-C to stop.")
@@ -160,17 +174,49 @@ def publish(
     version: Annotated[int, typer.Option(help="Contract version.")] = 1,
     check: Annotated[bool, typer.Option(help="Check the contract before sending.")] = True,
 ) -> None:
-    """Publish one event to INBOX with Nats-Msg-Id = its event_id, as a departmental system does."""
+    """Publish one event to INBOX with Nats-Msg-Id = its event_id, as a departmental system does.
+
+    On the embedded servers it logs in as the event's source (from JEJAK_HOME's NATS credentials).
+    """
     settings = Settings()
-    nats_url, _ = external_urls(settings)
     try:
         subject, event_id, body = read_event(file, event_type or file.stem, version, check=check)
-    except NotPublishable as error:
+        nats_url = nats_url_as(settings, source_of(subject))
+    except (NotPublishable, CredentialsError) as error:
         console.print(f"[red]not sent:[/red] {error}")
         raise typer.Exit(2) from None
     published = asyncio.run(publish_file(nats_url, subject, event_id, body))
     note = " (duplicate: already in INBOX, not stored again)" if published.duplicate else ""
     typer.echo(f"INBOX #{published.sequence} on {published.subject}{note}")
+
+
+@app.command("nats-config")
+def nats_config_command(
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="The nats-server config to write.")],
+    credentials: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="Passwords, kept across runs; default: credentials.json beside --out."),
+    ] = None,
+    listen: Annotated[str, typer.Option(help="Client address.")] = "0.0.0.0:4222",
+    monitor: Annotated[str, typer.Option(help="Monitoring address (/healthz).")] = "0.0.0.0:8222",
+    store_dir: Annotated[str, typer.Option(help="JetStream store folder, as the server sees it.")] = "/data",
+    server_name: Annotated[str, typer.Option(help="The server's name.")] = "jejak-nats-1",
+) -> None:
+    """Write a nats-server config with one account and user per sender, for a server Jejak does not start."""
+    settings = Settings()
+    try:
+        senders = load_senders(settings.senders_file)
+        logins = ensure_credentials(credentials or out.with_name("credentials.json"), users_for(senders))
+    except (SenderMapError, CredentialsError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    config = render_config(
+        server_name=server_name, listen=listen, monitor=monitor, store_dir=store_dir,
+        sync_always=settings.nats_sync_always, senders=senders, credentials=logins,
+    )  # fmt: skip
+    write_private(out, config)
+    console.print(f"wrote     {out} ({len(senders.names)} senders)")
+    console.print(f"logins in {logins.path} (services: jejak; each sender: its source name)")
 
 
 @app.command("docs")
@@ -229,6 +275,6 @@ def rejections_command(
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         asyncio.run(main())
-    except (ServerStartError, ProvisioningConflict, NotProvisioned) as error:
+    except (ServerStartError, ProvisioningConflict, NotProvisioned, SenderMapError, CredentialsError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None

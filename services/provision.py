@@ -4,6 +4,7 @@ import nats
 
 from services.database import create_database_if_missing, provision_schema
 from services.provision_streams import Provisioned, provision_streams
+from services.senders import load_senders
 from services.settings import Settings
 
 
@@ -16,6 +17,6 @@ async def provision(
     provision_schema(database_url)
     connection = await nats.connect(nats_url, name="jejak-provision")
     try:
-        return await provision_streams(connection.jetstream(), settings)
+        return await provision_streams(connection.jetstream(), settings, load_senders(settings.senders_file))
     finally:
         await connection.close()

@@ -30,7 +30,10 @@ from contracts.streams import (
     REJECTED_STREAM,
     REJECTED_SUBJECTS,
     REJECTIONS_PROJECTION_CONSUMER,
+    rejected_subjects_of,
+    rejections_consumer,
 )
+from services.senders import Senders
 from services.settings import Settings
 
 
@@ -117,7 +120,27 @@ CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait",
                    "max_ack_pending"]  # fmt: skip
 
 
-async def provision_streams(js: JetStreamContext, settings: Settings) -> Provisioned:
+def sender_consumer_configs(settings: Settings, senders: Senders) -> list[ConsumerConfig]:
+    """One durable pull consumer on REJECTED per sender, from which it reads its own refusals.
+
+    The sender's NATS account may pull from and acknowledge on this consumer only; it cannot
+    create consumers, so the filter and the (pull) delivery are fixed here.
+    """
+    return [
+        ConsumerConfig(
+            durable_name=rejections_consumer(source),
+            filter_subject=rejected_subjects_of(source),
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=settings.consumer_ack_wait_seconds,
+            max_deliver=-1,
+            max_ack_pending=1000,
+        )
+        for source in senders.names
+    ]
+
+
+async def provision_streams(js: JetStreamContext, settings: Settings, senders: Senders) -> Provisioned:
     """Create what is missing; raise ProvisioningConflict listing every difference found."""
     created: list[str] = []
     unchanged: list[str] = []
@@ -133,7 +156,8 @@ async def provision_streams(js: JetStreamContext, settings: Settings) -> Provisi
         conflicts += [f"stream {config.name}: {d}" for d in found]
         if not found:
             unchanged.append(f"stream {config.name}")
-    for stream, consumers in consumer_configs(settings).items():
+    wanted = [*consumer_configs(settings).items(), (REJECTED_STREAM, sender_consumer_configs(settings, senders))]
+    for stream, consumers in wanted:
         for consumer in consumers:
             name = f"consumer {stream}/{consumer.durable_name}"
             try:

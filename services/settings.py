@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(default=None, description="e.g. nats://127.0.0.1:4222")
     database_url: str | None = Field(default=None, description="e.g. postgresql://jejak@127.0.0.1/jejak")
     home: Path = Field(default=Path(".jejak"), description="Data of the embedded servers.")
+    nats_credentials_file: Path | None = Field(
+        default=None,
+        description="NATS passwords written by `jejak nats-config`; services log in as `jejak` with it.",
+    )
+    senders_file: Path | None = Field(
+        default=None,
+        description="The sender map (TOML); None means the one shipped in services/senders.toml.",
+    )
 
     embedded_nats_port: int = 14222
     embedded_nats_monitor_port: int = 18222

@@ -18,6 +18,8 @@ from services.ingest.worker import register_ingest_worker
 from services.personal_data import PostgresKeyVault
 from services.preflight import require_provisioned
 from services.relay.worker import Relay
+from services.runtime.nats_auth import redacted
+from services.senders import load_senders
 from services.settings import Settings
 
 BROKER_LOG = logging.getLogger("services.broker")
@@ -67,8 +69,10 @@ async def run_services(
             stack.callback(records.close)
         broker = NatsBroker(nats_url, logger=BROKER_LOG, log_level=logging.DEBUG, graceful_timeout=30.0)
         if Service.INGEST in wanted and records is not None:
-            register_ingest_worker(broker, records, PostgresKeyVault(database_url), settings)
-            running.where["ingest"] = f"INBOX -> event store ({nats_url})"
+            register_ingest_worker(
+                broker, records, PostgresKeyVault(database_url), load_senders(settings.senders_file), settings
+            )
+            running.where["ingest"] = f"INBOX -> event store ({redacted(nats_url)})"
         if Service.PROJECTIONS in wanted:
             pool = await stack.enter_async_context(read_pool(database_url))
             for projection in PROJECTIONS:

@@ -21,8 +21,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from services.provision import provision
-from services.runtime.embedded import embedded_servers
+from services.runtime.embedded import ServerUrls, embedded_servers
 from services.runtime.process import free_port
+from services.senders import load_senders
 from services.settings import Settings
 
 TEST_SETTINGS = Settings(
@@ -38,10 +39,17 @@ class Stack:
     """The servers every integration and end-to-end test talks to."""
 
     nats_url: str
+    """The services' login (user ``jejak``)."""
     database_url: str
     settings: Settings
     started_in_seconds: float
     provisioned_in_seconds: float
+    servers: ServerUrls | None = None
+    """The embedded servers, with every sender's login; None for servers given by JEJAK_*_URL."""
+
+    def sender_url(self, source: str) -> str:
+        """Where ``source`` connects as itself (given servers: the one URL, logins are theirs)."""
+        return self.nats_url if self.servers is None else self.servers.sender_url(source)
 
 
 STARTUP: dict[str, float] = {}
@@ -65,6 +73,7 @@ def stack() -> Iterator[Stack]:
             postgres_port=free_port(),
             postgres_os_user=TEST_SETTINGS.embedded_postgres_os_user,
             nats_sync_always=TEST_SETTINGS.nats_sync_always,
+            senders=load_senders(TEST_SETTINGS.senders_file),
         ) as urls:
             began = time.monotonic()
             asyncio.run(provision(TEST_SETTINGS, urls.nats_url, urls.database_url, urls.admin_database_url))
@@ -76,6 +85,7 @@ def stack() -> Iterator[Stack]:
                 TEST_SETTINGS,
                 urls.started_in_seconds,
                 STARTUP["provisioning"],
+                urls,
             )
     finally:
         shutil.rmtree(home, ignore_errors=True)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from contracts.inbound import INBOUND_CONTRACTS, InboundEvent, contract_for
 from contracts.rejection import FieldError, RejectionKind
 from contracts.streams import parse_inbox_subject
+from services.senders import Senders
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,12 @@ class Refusal:
     rule: str | None = None
 
 
-def decode(subject: str, body: bytes) -> Decoded | Refusal:
-    """Check the subject names a known contract, the body fits it and names the same sender."""
+def decode(subject: str, body: bytes, senders: Senders) -> Decoded | Refusal:
+    """Check the subject names a known contract that its source may send, and the body fits it.
+
+    The sender is checked before the body, so a source sending what it may not is told that,
+    not the field errors of a contract it should never have used.
+    """
     address = parse_inbox_subject(subject)
     if address is None:
         return Refusal(
@@ -54,6 +59,9 @@ def decode(subject: str, body: bytes) -> Decoded | Refusal:
             address.event_type,
             _event_id_of(body),
         )
+    not_allowed = senders.refusal(address.source, address.event_type)
+    if not_allowed is not None:
+        return Refusal(RejectionKind.SENDER, not_allowed, address.source, address.event_type, _event_id_of(body))
     try:
         event = contract.model_validate_json(body)
     except ValidationError as error:

@@ -17,6 +17,7 @@ from services.ingest.decode import Decoded, Refusal, decode
 from services.ingest.rejections import publish_rejection, rejection_of
 from services.personal_data import KeyVault
 from services.retry import backoff_seconds
+from services.senders import Senders
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,11 @@ def refusal_for(violation: RuleViolation, decoded: Decoded) -> Refusal:
     return Refusal(kind, violation.message, event.source, event.event_type, event.event_id, rule=violation.rule)
 
 
-async def record(records: Records, vault: KeyVault, subject: str, body: bytes, inbox_sequence: int) -> Refusal | None:
+async def record(
+    records: Records, vault: KeyVault, senders: Senders, subject: str, body: bytes, inbox_sequence: int
+) -> Refusal | None:
     """Store one submission, or return why it is refused. Other errors propagate (retried)."""
-    decoded = decode(subject, body)
+    decoded = decode(subject, body, senders)
     if isinstance(decoded, Refusal):
         return decoded
     event = decoded.event
@@ -42,7 +45,9 @@ async def record(records: Records, vault: KeyVault, subject: str, body: bytes, i
     return None
 
 
-def register_ingest_worker(broker: NatsBroker, records: Records, vault: KeyVault, settings: Settings) -> None:
+def register_ingest_worker(
+    broker: NatsBroker, records: Records, vault: KeyVault, senders: Senders, settings: Settings
+) -> None:
     """One message at a time, so one employee's events are applied in the order submitted."""
 
     @broker.subscriber(
@@ -56,7 +61,7 @@ def register_ingest_worker(broker: NatsBroker, records: Records, vault: KeyVault
         raw = msg.raw_message
         sequence = raw.metadata.sequence.stream
         try:
-            refusal = await record(records, vault, raw.subject, msg.body, sequence)
+            refusal = await record(records, vault, senders, raw.subject, msg.body, sequence)
             if refusal is not None:
                 await publish_rejection(broker, rejection_of(refusal, raw.subject, sequence, msg.body))
         except Exception as error:

@@ -6,10 +6,17 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.runtime.nats_auth import CredentialsError, NatsCredentials
 from services.runtime.nats_server import start_nats
 from services.runtime.postgres_server import start_postgres
+from services.senders import Senders
 
 DATABASE = "jejak"
+
+
+def nats_data_dir(home: Path) -> Path:
+    """The embedded NATS server's folder: its config, JetStream store, log and credentials."""
+    return home / "nats"
 
 
 @dataclass(frozen=True)
@@ -17,10 +24,21 @@ class ServerUrls:
     """Where the servers are, and how long starting them took."""
 
     nats_url: str
+    """The services' URL (embedded: as user ``jejak``, with its password)."""
     database_url: str
     admin_database_url: str | None
     """The maintenance database to create ``jejak`` in; None when the database is given."""
     started_in_seconds: float
+    nats_address: str | None = None
+    """Embedded: the server's address without a login."""
+    nats_credentials: NatsCredentials | None = None
+    """Embedded: every NATS user's password; None when the servers are given (the operator's business)."""
+
+    def sender_url(self, source: str) -> str:
+        """The URL a departmental system connects with, logged in as its source."""
+        if self.nats_credentials is None or self.nats_address is None:
+            raise CredentialsError("the NATS server was given (JEJAK_NATS_URL): its logins are the operator's")
+        return self.nats_credentials.url(self.nats_address, source)
 
 
 @contextmanager
@@ -32,17 +50,22 @@ def embedded_servers(
     postgres_port: int,
     postgres_os_user: str,
     nats_sync_always: bool,
+    senders: Senders,
 ) -> Iterator[ServerUrls]:
     """NATS and PostgreSQL with their data under ``home``; both stopped on exit, data kept."""
     began = time.monotonic()
     with ExitStack() as stack:
         postgres = start_postgres(home / "postgres", postgres_port, postgres_os_user)
         stack.callback(postgres.stop)
-        nats = start_nats(home / "nats", nats_port, nats_monitor_port, sync_always=nats_sync_always)
+        nats = start_nats(
+            nats_data_dir(home), nats_port, nats_monitor_port, sync_always=nats_sync_always, senders=senders
+        )
         stack.callback(nats.stop)
         yield ServerUrls(
             nats_url=nats.url,
             database_url=postgres.url(DATABASE),
             admin_database_url=postgres.url("postgres"),
             started_in_seconds=time.monotonic() - began,
+            nats_address=nats.address,
+            nats_credentials=nats.credentials,
         )

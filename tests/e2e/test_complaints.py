@@ -22,7 +22,7 @@ CHANNEL = "lapor"
 
 async def send(stack: Stack, event_type: str, **fields: Any) -> dict[str, Any]:
     body = envelope(CHANNEL, **fields)
-    await publish_to(stack.nats_url, body, subject(event_type, CHANNEL))
+    await publish_to(stack, body, subject(event_type, CHANNEL))
     return body
 
 

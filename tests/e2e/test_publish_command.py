@@ -3,6 +3,7 @@
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,13 +18,26 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 
+def embedded_settings(stack: Stack) -> dict[str, str | None]:
+    """As on ``make run``: no URL, so ``jejak publish`` logs in with the credentials under JEJAK_HOME."""
+    servers = stack.servers
+    if servers is None or servers.nats_credentials is None or servers.nats_address is None:
+        return {"JEJAK_NATS_URL": stack.nats_url}
+    return {
+        "JEJAK_NATS_URL": None,
+        "JEJAK_DATABASE_URL": None,
+        "JEJAK_HOME": str(servers.nats_credentials.path.parent.parent),
+        "JEJAK_EMBEDDED_NATS_PORT": str(urlsplit(servers.nats_address).port),
+    }
+
+
 def invoke(stack: Stack, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["publish", *args], env={"JEJAK_NATS_URL": stack.nats_url})
+    result = CliRunner().invoke(app, ["publish", *args], env=embedded_settings(stack))
     return result.exit_code, result.output + (repr(result.exception) if result.exception else "")
 
 
 async def test_a_published_file_is_recorded(stack: Stack, api: httpx.AsyncClient, tmp_path: Path) -> None:
-    body = training_completed(employee_nip=await registered_nip(stack.nats_url))
+    body = training_completed(employee_nip=await registered_nip(stack))
     event = tmp_path / "training-completed.json"
     event.write_text(json.dumps(body))
 
@@ -55,3 +69,13 @@ def test_the_event_type_defaults_to_the_file_name(stack: Stack, tmp_path: Path) 
     code, output = invoke(stack, str(event))
     assert code == 2
     assert "no contract whatever.v1: name the event type with --type" in output
+
+
+def test_a_file_from_a_source_without_a_login_is_not_sent(stack: Stack, tmp_path: Path) -> None:
+    if stack.servers is None:
+        pytest.skip("servers given by JEJAK_*_URL: their logins are the operator's")
+    event = tmp_path / "training-completed.json"
+    event.write_text(json.dumps(training_completed(source="bkd-padang")))
+    code, output = invoke(stack, str(event))
+    assert code == 2
+    assert "no NATS user 'bkd-padang'" in output

@@ -26,12 +26,12 @@ def publishing_snippet() -> str:
 
 
 async def test_the_readme_snippet_publishes_a_completion_the_api_shows(stack: Stack, api: httpx.AsyncClient) -> None:
-    await registered_nip(stack.nats_url, "198503122010011002")  # BKPSDM registered the employee before
+    await registered_nip(stack, "198503122010011002")  # BKPSDM registered the employee before
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         publishing_snippet(),
-        env={**os.environ, "NATS_URL": stack.nats_url},
+        env={**os.environ, "NATS_URL": stack.sender_url("bpsdm-sumbar")},  # as its engineer is given
         stdout=asyncio.subprocess.PIPE,
     )
     output, _ = await process.communicate()

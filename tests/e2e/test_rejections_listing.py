@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_a_refusal_is_listed_by_sender_in_the_api_and_the_cli(stack: Stack, api: httpx.AsyncClient) -> None:
     body = training_completed(training_kind="77")
-    await publish_to(stack.nats_url, body)
+    await publish_to(stack, body)
 
     async def listed() -> dict[str, Any] | None:
         page = (await api.get("/rejections", params={"source": "bpsdm-sumbar", "limit": 5})).json()
@@ -45,7 +45,7 @@ async def test_a_refusal_is_listed_by_sender_in_the_api_and_the_cli(stack: Stack
 
 async def test_pages_go_back_in_time(api: httpx.AsyncClient, stack: Stack) -> None:
     for _ in range(3):
-        await publish_to(stack.nats_url, training_completed(hours=-1, stated_jp=None, training_kind="16"))
+        await publish_to(stack, training_completed(hours=-1, stated_jp=None, training_kind="16"))
 
     async def three() -> dict[str, Any] | None:
         page: dict[str, Any] = (await api.get("/rejections", params={"limit": 2})).json()

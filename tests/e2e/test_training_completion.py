@@ -12,7 +12,7 @@ from nats.js import JetStreamContext
 
 from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import EVENTS_STREAM
-from tests.builders import TRAINING_SUBJECT, encode, training_completed, unique_nip
+from tests.builders import SOURCE, TRAINING_SUBJECT, encode, training_completed, unique_nip
 from tests.conftest import Stack
 from tests.e2e.process import JejakProcess
 from tests.e2e.publishing import publish_to, registered_nip
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def publish(stack: Stack, body: dict[str, Any], subject: str = TRAINING_SUBJECT) -> Any:
-    return await publish_to(stack.nats_url, body, subject)
+    return await publish_to(stack, body, subject)
 
 
 async def competency_of(api: httpx.AsyncClient, nip: str) -> dict[str, Any] | None:
@@ -42,7 +42,7 @@ def event_ids(history: dict[str, Any]) -> list[str]:
 async def test_a_completion_shows_up_with_its_jp_and_position(
     stack: Stack, api: httpx.AsyncClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip, stated_jp=4.5, hours=8, end_date="2026-03-10")
     ack = await publish(stack, body)
     assert ack.stream == "INBOX"
@@ -64,7 +64,7 @@ async def test_a_completion_shows_up_with_its_jp_and_position(
 async def test_the_same_event_inside_the_dedupe_window_is_counted_once(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip)
     first, second = await publish(stack, body), await publish(stack, body)
     assert second.duplicate
@@ -77,7 +77,7 @@ async def test_the_same_event_inside_the_dedupe_window_is_counted_once(
 async def test_the_same_event_after_the_dedupe_window_is_counted_once(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip)
     first = await publish(stack, body)
     await eventually(lambda: competency_of(api, nip))
@@ -98,11 +98,11 @@ async def test_the_same_event_after_the_dedupe_window_is_counted_once(
 async def test_an_invalid_submission_is_rejected_with_reason_and_bytes_and_stores_nothing(
     stack: Stack, api: httpx.AsyncClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip, training_kind="99", hours="many")
-    nc = await nats.connect(stack.nats_url)  # the sender listens for its own rejections
+    nc = await nats.connect(stack.sender_url(SOURCE))  # the sender listens for its own rejections
     try:
-        rejected = await nc.jetstream().subscribe("asn.rejected.bpsdm-sumbar.>", ordered_consumer=True)
+        rejected = await nc.subscribe(f"asn.rejected.{SOURCE}.>")
         await publish(stack, body)
         rejection = await first_rejection_naming(rejected, body["event_id"])
     finally:
@@ -132,7 +132,7 @@ async def first_rejection_naming(subscription: Any, event_id: str) -> RejectionV
 async def test_a_broken_rule_is_rejected_and_names_the_rule(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip, start_date="2026-03-10", end_date="2026-03-01")
     await publish(stack, body)
 
@@ -149,7 +149,7 @@ async def test_a_broken_rule_is_rejected_and_names_the_rule(
 async def test_reusing_an_event_id_for_other_content_is_a_conflict(
     stack: Stack, api: httpx.AsyncClient, js: JetStreamContext
 ) -> None:
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip)
     await publish(stack, body)
     await eventually(lambda: competency_of(api, nip))
@@ -181,7 +181,7 @@ async def test_after_a_restart_the_pipeline_resumes_and_events_is_a_complete_cop
     db: psycopg.Connection[tuple[object, ...]],
 ) -> None:
     assert services.interrupt() == 0
-    nip = await registered_nip(stack.nats_url)
+    nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip)
     await publish(stack, body)  # accepted by INBOX while Jejak is down
     services.start()

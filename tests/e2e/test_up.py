@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.runtime.embedded import nats_data_dir
+from services.runtime.nats_auth import CREDENTIALS_FILE, load_credentials
 from services.runtime.process import free_port, port_is_open
 from tests.builders import training_completed
 from tests.conftest import STARTUP
@@ -34,6 +36,17 @@ def embedded_up(home: Path) -> tuple[JejakProcess, dict[str, int]]:
     return JejakProcess(["up"], settings, free_port(), home / "up.log"), ports
 
 
+class EmbeddedLogins:
+    """The sender logins ``jejak up`` keeps under its JEJAK_HOME, as a sender's engineer is given them."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.credentials = nats_data_dir(home) / CREDENTIALS_FILE
+        self.address = f"nats://127.0.0.1:{port}"
+
+    def sender_url(self, source: str) -> str:
+        return load_credentials(self.credentials).url(self.address, source)
+
+
 def timed_start(up: JejakProcess) -> float:
     began = time.monotonic()
     up.start()
@@ -43,9 +56,9 @@ def timed_start(up: JejakProcess) -> float:
 async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> None:
     up, ports = embedded_up(home)
     STARTUP["jejak up (first, initdb)"] = timed_start(up)
-    nats_url = f"nats://127.0.0.1:{ports['NATS']}"
-    body = training_completed(employee_nip=await registered_nip(nats_url))
-    await publish_to(nats_url, body)
+    logins = EmbeddedLogins(home, ports["NATS"])
+    body = training_completed(employee_nip=await registered_nip(logins))
+    await publish_to(logins, body)
     url = f"{up.api}/employees/{body['employee_nip']}/competency"
 
     async def shown() -> httpx.Response | None:
@@ -58,12 +71,16 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     assert up.interrupt() == 0, up.log_path.read_text()
     log = up.log_path.read_text()
     assert "Jejak is running" in log
+    assert "NATS logins" in log
+    assert oct(logins.credentials.stat().st_mode & 0o777) == oct(0o600)
     assert "Jejak stopped." in log
     api_port = int(up.api.rsplit(":", 1)[1])
     assert not any(port_is_open(port) for port in (ports["NATS"], ports["POSTGRES"], api_port))
 
+    passwords = logins.credentials.read_text()
     STARTUP["jejak up (again)"] = timed_start(up)
     try:
+        assert logins.credentials.read_text() == passwords, "the sender logins changed at a restart"
         response = await shown()
         assert response is not None, "the completion recorded before the restart is gone"
         history = response.json()

@@ -13,8 +13,10 @@ from domain.policy import Policy
 from domain.records import Outcome, Records, Submission
 from services.ingest.worker import register_ingest_worker
 from services.personal_data import PostgresKeyVault
-from tests.builders import TRAINING_SUBJECT, encode, register_in, training_completed
+from services.senders import load_senders
+from tests.builders import register_in, training_completed
 from tests.conftest import Stack
+from tests.e2e.publishing import publish_to
 from tests.streams import inbox_settled, rejections_of
 from tests.waiting import eventually
 
@@ -41,17 +43,19 @@ async def flaky_ingest(stack: Stack, records: Records, monkeypatch: pytest.Monke
     flaky = FlakyDatabase(records, failures=2)
     monkeypatch.setattr(records, "change_employee", flaky)
     broker = NatsBroker(stack.nats_url)
-    register_ingest_worker(broker, records, PostgresKeyVault(stack.database_url), stack.settings)
+    register_ingest_worker(
+        broker, records, PostgresKeyVault(stack.database_url), load_senders(stack.settings.senders_file), stack.settings
+    )
     await broker.start()
     yield flaky
     await broker.stop()
 
 
 async def test_a_failing_database_delays_the_submission_but_records_it(
-    flaky_ingest: FlakyDatabase, records: Records, js: JetStreamContext
+    stack: Stack, flaky_ingest: FlakyDatabase, records: Records, js: JetStreamContext
 ) -> None:
     body = training_completed(employee_nip=register_in(records))
-    await js.publish(TRAINING_SUBJECT, encode(body), headers={"Nats-Msg-Id": body["event_id"]})
+    await publish_to(stack, body)  # as the training provider
 
     async def stored() -> bool | None:
         return True if receipt_id(body["source"], body["event_id"]) in records.repository else None

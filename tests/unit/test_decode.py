@@ -3,41 +3,44 @@
 from contracts.inbound import TrainingCompletedV1
 from contracts.rejection import RejectionKind
 from services.ingest.decode import Decoded, Refusal, decode
-from tests.builders import TRAINING_SUBJECT, encode, training_completed
+from services.senders import load_senders, parse_senders
+from tests.builders import TRAINING_SUBJECT, encode, subject, training_completed
+
+SENDERS = load_senders()
 
 
 def test_a_valid_submission_decodes() -> None:
-    result = decode(TRAINING_SUBJECT, encode(training_completed()))
+    result = decode(TRAINING_SUBJECT, encode(training_completed()), SENDERS)
     assert isinstance(result, Decoded)
     assert isinstance(result.event, TrainingCompletedV1)
 
 
 def test_the_fingerprint_ignores_formatting() -> None:
     body = training_completed()
-    compact = decode(TRAINING_SUBJECT, encode(body))
-    reordered = decode(TRAINING_SUBJECT, encode(dict(reversed(body.items()))))
+    compact = decode(TRAINING_SUBJECT, encode(body), SENDERS)
+    reordered = decode(TRAINING_SUBJECT, encode(dict(reversed(body.items()))), SENDERS)
     assert isinstance(compact, Decoded)
     assert isinstance(reordered, Decoded)
     assert compact.content_sha256 == reordered.content_sha256
 
 
 def test_the_fingerprint_sees_content() -> None:
-    a = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=24)))
-    b = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=25)))
+    a = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=24)), SENDERS)
+    b = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x1", hours=25)), SENDERS)
     assert isinstance(a, Decoded)
     assert isinstance(b, Decoded)
     assert a.content_sha256 != b.content_sha256
 
 
 def test_a_malformed_subject_is_refused() -> None:
-    result = decode("asn.in.BPSDM.training-completed", b"{}")
+    result = decode("asn.in.BPSDM.training-completed", b"{}", SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SUBJECT
     assert "asn.in.<source>.<event-type>.v<version>" in result.reason
 
 
 def test_an_unknown_event_type_lists_the_known_ones() -> None:
-    result = decode("asn.in.bpsdm-sumbar.training-started.v1", encode(training_completed(event_id="e-9")))
+    result = decode("asn.in.bpsdm-sumbar.training-started.v1", encode(training_completed(event_id="e-9")), SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SUBJECT
     assert "training-completed.v1" in result.reason.split("known: ")[1]
@@ -45,7 +48,9 @@ def test_an_unknown_event_type_lists_the_known_ones() -> None:
 
 
 def test_field_errors_are_listed_with_the_event_id() -> None:
-    result = decode(TRAINING_SUBJECT, encode(training_completed(event_id="e-1", employee_nip="12", training_kind="99")))
+    result = decode(
+        TRAINING_SUBJECT, encode(training_completed(event_id="e-1", employee_nip="12", training_kind="99")), SENDERS
+    )
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.CONTRACT
     assert result.event_id == "e-1"
@@ -54,13 +59,39 @@ def test_field_errors_are_listed_with_the_event_id() -> None:
 
 
 def test_bytes_that_are_not_json_are_refused() -> None:
-    result = decode(TRAINING_SUBJECT, b"\xff not json")
+    result = decode(TRAINING_SUBJECT, b"\xff not json", SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.CONTRACT
     assert result.event_id is None
 
 
 def test_the_body_must_name_the_subject_s_sender() -> None:
-    result = decode(TRAINING_SUBJECT, encode(training_completed(source="lan-ri")))
+    result = decode(TRAINING_SUBJECT, encode(training_completed(source="lan-ri")), SENDERS)
     assert isinstance(result, Refusal)
     assert "differs from 'bpsdm-sumbar' in the subject" in result.reason
+
+
+def test_a_source_may_send_only_the_event_types_the_sender_map_gives_it() -> None:
+    body = training_completed(source="lan-ri", event_id="e-7")
+    result = decode(subject("performance-evaluated", "lan-ri"), encode(body), SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.SENDER
+    assert result.reason == "source 'lan-ri' may not publish performance-evaluated; allowed: training-completed"
+    assert (result.source, result.event_type, result.event_id) == ("lan-ri", "performance-evaluated", "e-7")
+
+
+def test_an_unknown_source_is_refused_before_its_body_is_read() -> None:
+    result = decode(subject("training-completed", "x"), b"not even json", SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.SENDER
+    assert result.reason == "unknown source 'x': not in the sender map"
+
+
+def test_another_sender_map_decides_for_its_own_sources() -> None:
+    only_lan = parse_senders('[senders.lan-ri]\nname = "LAN"\nevents = ["training-completed"]\n')
+    assert isinstance(
+        decode(subject("training-completed", "lan-ri"), encode(training_completed(source="lan-ri")), only_lan), Decoded
+    )
+    refused = decode(TRAINING_SUBJECT, encode(training_completed()), only_lan)
+    assert isinstance(refused, Refusal)
+    assert refused.kind is RejectionKind.SENDER

@@ -30,6 +30,7 @@ def jejak_commands() -> list[tuple[str, list[str]]]:
 def test_every_jejak_service_is_in_compose() -> None:
     commands = {" ".join(command) for _, command in jejak_commands()}
     assert commands == {
+        "jejak nats-config --out /var/lib/jejak/nats/nats.conf --store-dir /data",
         "jejak provision",
         "jejak run ingest",
         "jejak run relay",
@@ -51,8 +52,9 @@ def test_servers_have_health_checks_and_services_wait_for_them() -> None:
     assert "healthcheck" in services["nats"]
     assert "healthcheck" in services["postgres"]
     assert services["provision"]["depends_on"]["nats"]["condition"] == "service_healthy"
+    assert services["nats"]["depends_on"]["nats-config"]["condition"] == "service_completed_successfully"
     for name, _ in jejak_commands():
-        if name != "provision":
+        if name not in {"provision", "nats-config"}:
             assert services[name]["depends_on"]["provision"]["condition"] == "service_completed_successfully"
 
 
@@ -67,4 +69,39 @@ def test_the_image_contains_every_package() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("contracts", "domain", "projections", "services"):
         assert f"COPY {package} ./{package}" in dockerfile
-    assert (ROOT / "deploy" / "nats.conf").exists()
+    assert "chown jejak:jejak /var/lib/jejak/nats" in dockerfile  # a new logins volume takes this owner
+
+
+def mounted(service: dict[str, Any], volume: str) -> tuple[str, bool]:
+    """Where ``service`` mounts the named ``volume``, and whether read-only."""
+    [(target, mode)] = [
+        (parts[1], parts[2:] == ["ro"]) for parts in (v.split(":") for v in service["volumes"]) if parts[0] == volume
+    ]
+    return target, mode
+
+
+def test_nats_reads_the_config_nats_config_writes_and_services_read_the_logins() -> None:
+    services = compose()["services"]
+    command = services["nats-config"]["command"]
+    written = Path(command[command.index("--out") + 1])
+    generated_in, _ = mounted(services["nats-config"], "nats-auth")
+    assert written.parent == Path(generated_in)
+    read_from, read_only = mounted(services["nats"], "nats-auth")
+    assert read_only
+    assert services["nats"]["command"] == ["-c", str(Path(read_from) / written.name)]
+    assert mounted(services["nats"], "nats-data")[0] == command[command.index("--store-dir") + 1]
+    for name, _ in jejak_commands():
+        if name != "nats-config":
+            logins = Path(services[name]["environment"]["JEJAK_NATS_CREDENTIALS_FILE"])
+            assert mounted(services[name], "nats-auth") == (str(logins.parent), True), name
+            assert logins == written.with_name("credentials.json")
+
+
+def test_nats_config_runs_as_compose_runs_it(tmp_path: Path) -> None:
+    command = compose()["services"]["nats-config"]["command"]
+    out = tmp_path / "nats.conf"
+    arguments = [str(out) if argument.endswith("nats.conf") else argument for argument in command[1:]]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert 'store_dir: "/data"' in out.read_text()
+    assert (tmp_path / "credentials.json").exists()
