@@ -33,6 +33,11 @@ class RejectionV1(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: RejectionKind
+    code: str = Field(
+        description="Machine-readable: the rule broken (e.g. predikat-mismatch), or subject-malformed, "
+        "contract-unknown, sender-not-allowed, contract-violated.",
+        examples=["predikat-mismatch"],
+    )
     reason: str = Field(description="One sentence saying what is wrong.")
     errors: list[FieldError] = Field(default_factory=list)
     rule: str | None = Field(default=None, description="Code of the civil-service rule broken, if any.")

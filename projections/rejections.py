@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS rejection (
     event_type      text,
     event_id        text,
     kind            text NOT NULL,
+    code            text NOT NULL,
     rule            text,
     reason          text NOT NULL,
     errors          jsonb NOT NULL,
@@ -36,14 +37,14 @@ CREATE TABLE IF NOT EXISTS rejection (
 )
 
 _INSERT = sql.SQL("""
-INSERT INTO rejection (stream_sequence, inbox_sequence, source, event_type, event_id, kind, rule, reason,
+INSERT INTO rejection (stream_sequence, inbox_sequence, source, event_type, event_id, kind, code, rule, reason,
                        errors, subject, rejected_at)
-VALUES (%(stream_sequence)s, %(inbox_sequence)s, %(source)s, %(event_type)s, %(event_id)s, %(kind)s, %(rule)s,
-        %(reason)s, %(errors)s, %(subject)s, %(rejected_at)s)
+VALUES (%(stream_sequence)s, %(inbox_sequence)s, %(source)s, %(event_type)s, %(event_id)s, %(kind)s, %(code)s,
+        %(rule)s, %(reason)s, %(errors)s, %(subject)s, %(rejected_at)s)
 ON CONFLICT (stream_sequence) DO NOTHING""")
 
 _SELECT = sql.SQL("""
-SELECT stream_sequence, inbox_sequence, source, event_type, event_id, kind, rule, reason, errors, subject,
+SELECT stream_sequence, inbox_sequence, source, event_type, event_id, kind, code, rule, reason, errors, subject,
        rejected_at
 FROM rejection
 WHERE (%(source)s::text IS NULL OR source = %(source)s)
@@ -78,6 +79,7 @@ class RejectionRow:
     event_type: str | None
     event_id: str | None
     kind: str
+    code: str
     rule: str | None
     reason: str
     errors: list[dict[str, str]]

@@ -260,11 +260,11 @@ def rejections_command(
                 typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
             return
         table = Table(title=f"Rejections{f' of {source}' if source else ''}, newest first")
-        for column in ("INBOX #", "source", "event", "event_id", "kind", "reason"):
+        for column in ("INBOX #", "source", "event", "event_id", "code", "reason"):
             table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(
-                str(row.inbox_sequence), row.source or "?", row.event_type or "?", row.event_id or "?", row.kind,
+                str(row.inbox_sequence), row.source or "?", row.event_type or "?", row.event_id or "?", row.code,
                 row.reason,
             )  # fmt: skip
         Console().print(table)

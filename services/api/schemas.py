@@ -62,6 +62,7 @@ class RejectionOut(BaseModel):
     event_type: str | None
     event_id: str | None
     kind: str
+    code: str
     rule: str | None
     reason: str
     errors: list[dict[str, str]]

@@ -33,6 +33,17 @@ class Refusal:
     errors: list[FieldError] = field(default_factory=list)
     rule: str | None = None
 
+    @property
+    def code(self) -> str:
+        """Machine-readable: the rule broken, or what was wrong before any rule could apply."""
+        if self.rule is not None:
+            return self.rule
+        if self.kind is RejectionKind.SUBJECT:
+            return "subject-malformed" if self.event_type is None else "contract-unknown"
+        return {RejectionKind.SENDER: "sender-not-allowed", RejectionKind.CONTRACT: "contract-violated"}.get(
+            self.kind, str(self.kind)
+        )
+
 
 def decode(subject: str, body: bytes, senders: Senders) -> Decoded | Refusal:
     """Check the subject names a known contract that its source may send, and the body fits it.

@@ -13,6 +13,7 @@ from services.ingest.decode import Refusal
 def rejection_of(refusal: Refusal, subject: str, inbox_sequence: int, body: bytes) -> RejectionV1:
     return RejectionV1(
         kind=refusal.kind,
+        code=refusal.code,
         reason=refusal.reason,
         errors=refusal.errors,
         rule=refusal.rule,

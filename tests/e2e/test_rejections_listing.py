@@ -27,6 +27,7 @@ async def test_a_refusal_is_listed_by_sender_in_the_api_and_the_cli(stack: Stack
 
     rejection = await eventually(listed, what="the rejection in GET /rejections")
     assert rejection["kind"] == "contract"
+    assert rejection["code"] == "contract-violated"
     assert rejection["errors"][0]["field"] == "training_kind"
     assert "unknown training kind '77'" in rejection["reason"]
     other = (await api.get("/rejections", params={"source": "lan-ri"})).json()["rejections"]

@@ -142,6 +142,7 @@ async def test_a_broken_rule_is_rejected_and_names_the_rule(
     [rejection] = await eventually(rejected, what="the rejection")
     assert rejection.kind is RejectionKind.RULE
     assert rejection.rule == "end-before-start"
+    assert rejection.code == "end-before-start"
     assert rejection.reason == "end_date 2026-03-01 is before start_date 2026-03-10"
     assert await competency_of(api, nip) is None
 

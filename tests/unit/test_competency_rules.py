@@ -100,3 +100,15 @@ def test_the_contract_checks_what_the_fields_say_together(override: dict[str, ob
 def test_a_magang_with_its_host_agency_is_valid() -> None:
     body = training_completed(training_kind="10", host_agency="Dinas Kominfo Kota Padang", stated_jp=None)
     assert TrainingCompletedV1.model_validate_json(encode(body)).host_agency == "Dinas Kominfo Kota Padang"
+
+
+def test_a_competency_assessment_is_recorded_within_employment() -> None:
+    servant = registered()
+    assessment = {
+        "assessment_id": "A-1", "competency_code": "12", "target_level": 3, "achieved_level": 2,
+        "method": "assessment-centre", "assessed_on": date(2026, 2, 10),
+    }  # fmt: skip
+    servant.assess_competency(origin(), **assessment)
+    assert type(servant.collect_events()[-1]).__name__ == "CompetencyAssessed"
+    with pytest.raises(RuleViolation, match="before the start of employment"):
+        servant.assess_competency(origin(), **{**assessment, "assessed_on": date(1970, 1, 1)})

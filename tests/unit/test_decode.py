@@ -36,6 +36,7 @@ def test_a_malformed_subject_is_refused() -> None:
     result = decode("asn.in.BPSDM.training-completed", b"{}", SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SUBJECT
+    assert result.code == "subject-malformed"
     assert "asn.in.<source>.<event-type>.v<version>" in result.reason
 
 
@@ -43,6 +44,7 @@ def test_an_unknown_event_type_lists_the_known_ones() -> None:
     result = decode("asn.in.bpsdm-sumbar.training-started.v1", encode(training_completed(event_id="e-9")), SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SUBJECT
+    assert result.code == "contract-unknown"
     assert "training-completed.v1" in result.reason.split("known: ")[1]
     assert result.event_id == "e-9"
 
@@ -53,6 +55,7 @@ def test_field_errors_are_listed_with_the_event_id() -> None:
     )
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.CONTRACT
+    assert result.code == "contract-violated"
     assert result.event_id == "e-1"
     assert {e.field for e in result.errors} == {"employee_nip", "training_kind"}
     assert "NIP must be exactly 18 digits" in result.reason
@@ -62,6 +65,7 @@ def test_bytes_that_are_not_json_are_refused() -> None:
     result = decode(TRAINING_SUBJECT, b"\xff not json", SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.CONTRACT
+    assert result.code == "contract-violated"
     assert result.event_id is None
 
 
@@ -76,6 +80,7 @@ def test_a_source_may_send_only_the_event_types_the_sender_map_gives_it() -> Non
     result = decode(subject("performance-evaluated", "lan-ri"), encode(body), SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SENDER
+    assert result.code == "sender-not-allowed"
     assert result.reason == "source 'lan-ri' may not publish performance-evaluated; allowed: training-completed"
     assert (result.source, result.event_type, result.event_id) == ("lan-ri", "performance-evaluated", "e-7")
 
@@ -84,6 +89,7 @@ def test_an_unknown_source_is_refused_before_its_body_is_read() -> None:
     result = decode(subject("training-completed", "x"), b"not even json", SENDERS)
     assert isinstance(result, Refusal)
     assert result.kind is RejectionKind.SENDER
+    assert result.code == "sender-not-allowed"
     assert result.reason == "unknown source 'x': not in the sender map"
 
 

@@ -118,3 +118,11 @@ def test_a_correction_obeys_the_matrix_too() -> None:
             POLICY, origin(), evaluation_id="c-1", supersedes=first, work_result=1, behaviour=1, predikat=2,
             appraiser_nip=APPRAISER, reason="typo",
         )  # fmt: skip
+
+
+def test_a_plan_names_its_appraiser_for_the_year() -> None:
+    servant = registered()
+    servant.set_performance_plan(
+        origin(), year=2026, period_kind="quarterly", appraiser_nip=APPRAISER, appraiser_superior_nip=None
+    )
+    assert servant.plans == {2026: APPRAISER}
