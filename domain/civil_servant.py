@@ -245,18 +245,14 @@ class CivilServant(Aggregate):
     def evaluate_performance(self, policy: Policy, provenance: Provenance, **fields: Any) -> None:
         """One evaluation per period, with the predikat the policy's matrix gives."""
         performance.check_period_name(fields["period"])
-        performance.check_not_self_appraised(self.nip, fields["appraiser_nip"])
-        performance.check_predikat(policy, fields["work_result"], fields["behaviour"], fields["predikat"])
-        performance.check_id_unused(self.evaluations, fields["evaluation_id"])
+        performance.check_rating(policy, self.nip, self.evaluations, fields)
         performance.check_period_free(self.evaluations, fields["year"], fields["period"])
         check_within_employment(self.start_date, date(fields["year"], 12, 31), "evaluation year")
         self.trigger_event(self.PerformanceEvaluated, provenance=provenance, policy_version=policy.version, **fields)
 
     def correct_evaluation(self, policy: Policy, provenance: Provenance, **fields: Any) -> None:
         """Replace an evaluation in force, for a stated reason (e.g. an upheld objection)."""
-        performance.check_not_self_appraised(self.nip, fields["appraiser_nip"])
-        performance.check_predikat(policy, fields["work_result"], fields["behaviour"], fields["predikat"])
-        performance.check_id_unused(self.evaluations, fields["evaluation_id"])
+        performance.check_rating(policy, self.nip, self.evaluations, fields)
         replaced = performance.correctable(self.evaluations, fields["supersedes"])
         self.trigger_event(
             self.EvaluationCorrected, provenance=provenance, year=replaced.year, period=replaced.period,

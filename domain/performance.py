@@ -6,6 +6,7 @@ Ratings are 1 above expectation, 2 as expected, 3 below; predikat codes are 1 Sa
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from domain.errors import RuleViolation
 from domain.policy import Policy
@@ -44,6 +45,13 @@ def check_predikat(policy: Policy, work_result: int, behaviour: int, stated: int
 def check_not_self_appraised(employee: str, appraiser: str) -> None:
     if employee == appraiser:
         raise RuleViolation("self-appraisal", "the appraiser (pejabat penilai) may not be the appraised employee")
+
+
+def check_rating(policy: Policy, employee: str, evaluations: dict[str, Evaluation], fields: dict[str, Any]) -> None:
+    """What every evaluation and correction must satisfy: another appraiser, the matrix, a new id."""
+    check_not_self_appraised(employee, fields["appraiser_nip"])
+    check_predikat(policy, fields["work_result"], fields["behaviour"], fields["predikat"])
+    check_id_unused(evaluations, fields["evaluation_id"])
 
 
 def check_period_free(evaluations: dict[str, Evaluation], year: int, period: str) -> None:

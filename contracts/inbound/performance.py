@@ -35,7 +35,16 @@ class PerformancePlanSetV1(EmployeeEvent):
     appraiser_superior_nip: EmployeeNumber | None = None
 
 
-class PerformanceEvaluatedV1(EmployeeEvent):
+class RatedEvent(EmployeeEvent):
+    """The two ratings, the predikat they give by the matrix, and who gave them."""
+
+    work_result: Rating
+    behaviour: Rating
+    predikat: Predikat
+    appraiser_nip: EmployeeNumber
+
+
+class PerformanceEvaluatedV1(RatedEvent):
     """A periodic or annual evaluation; the predikat must be the matrix's for the two ratings."""
 
     event_type: ClassVar[str] = "performance-evaluated"
@@ -44,13 +53,9 @@ class PerformanceEvaluatedV1(EmployeeEvent):
     evaluation_id: Identifier
     year: Year
     period: Period
-    work_result: Rating
-    behaviour: Rating
-    predikat: Predikat
-    appraiser_nip: EmployeeNumber
 
 
-class EvaluationCorrectedV1(EmployeeEvent):
+class EvaluationCorrectedV1(RatedEvent):
     """Replaces an evaluation in force (for example after an upheld objection), saying why."""
 
     event_type: ClassVar[str] = "evaluation-corrected"
@@ -58,10 +63,6 @@ class EvaluationCorrectedV1(EmployeeEvent):
 
     evaluation_id: Identifier = Field(description="The id of the corrected evaluation (new).")
     supersedes: Identifier = Field(description="The evaluation_id it replaces.")
-    work_result: Rating
-    behaviour: Rating
-    predikat: Predikat
-    appraiser_nip: EmployeeNumber
     reason: Text
 
 
