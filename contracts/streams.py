@@ -17,8 +17,6 @@ EVENTS_SUBJECTS = "asn.events.>"
 REJECTED_SUBJECTS = "asn.rejected.>"
 
 INGEST_CONSUMER = "ingest"
-COMPETENCY_PROJECTION_CONSUMER = "projection-competency"
-REJECTIONS_PROJECTION_CONSUMER = "projection-rejections"
 
 TOKEN_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # noqa: S105 (a subject token, not a secret)
 """One subject token: lowercase letters and digits, words joined by single hyphens."""
@@ -78,3 +76,8 @@ def rejected_subject(source: str | None, event_type: str | None) -> str:
 def kebab(name: str) -> str:
     """``TrainingCompleted`` -> ``training-completed``: class names as subject tokens."""
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def projection_consumer(projection: str) -> str:
+    """The durable consumer a read model is built through: ``projection-<name>``."""
+    return f"projection-{projection}"

@@ -5,10 +5,11 @@ from typing import Any
 from psycopg import Connection, sql
 
 from projections.competency import COMPETENCY_TABLES
+from projections.directory import DIRECTORY_TABLES
 from projections.rejections import REJECTION_TABLES
 from projections.tracking import TRACKING_TABLE
 
-ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES, *REJECTION_TABLES)
+ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES, *DIRECTORY_TABLES, *REJECTION_TABLES)
 
 
 def create_read_models(conn: Connection[Any]) -> None:

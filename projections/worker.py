@@ -17,15 +17,8 @@ from psycopg import AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
-from contracts.streams import (
-    COMPETENCY_PROJECTION_CONSUMER,
-    EVENTS_STREAM,
-    EVENTS_SUBJECTS,
-    REJECTED_STREAM,
-    REJECTED_SUBJECTS,
-    REJECTIONS_PROJECTION_CONSUMER,
-)
-from projections import competency, rejections
+from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
+from projections import competency, directory, rejections
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +28,35 @@ Apply = Callable[[AsyncCursor[Any], bytes, int], Awaitable[bool]]
 
 @dataclass(frozen=True)
 class Projection:
-    """A read model and the stream it is built from."""
+    """A read model, the stream it is built from, and the tables it writes."""
 
     name: str
     stream: str
     subjects: str
-    durable: str
     apply: Apply
+    tables: tuple[str, ...]
+
+    @property
+    def durable(self) -> str:
+        """Its own durable consumer, so each read model keeps (and reports) its own lag."""
+        return projection_consumer(self.name)
 
 
-async def _apply_envelope(cur: AsyncCursor[Any], body: bytes, _: int) -> bool:
-    return await competency.apply(cur, StoredEventEnvelope.model_validate_json(body))
+def from_envelopes(apply: Callable[[AsyncCursor[Any], StoredEventEnvelope], Awaitable[bool]]) -> Apply:
+    """An EVENTS projection: the body is a stored-event envelope, positioned by the store."""
+
+    async def apply_body(cur: AsyncCursor[Any], body: bytes, _: int) -> bool:
+        return await apply(cur, StoredEventEnvelope.model_validate_json(body))
+
+    return apply_body
 
 
 PROJECTIONS = (
-    Projection(competency.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, COMPETENCY_PROJECTION_CONSUMER, _apply_envelope),
-    Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, REJECTIONS_PROJECTION_CONSUMER, rejections.apply),
+    Projection(
+        competency.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(competency.apply), ("competency_activity",)
+    ),
+    Projection(directory.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(directory.apply), ("employee",)),
+    Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, ("rejection",)),
 )
 
 

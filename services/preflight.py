@@ -8,28 +8,21 @@ import nats
 import psycopg
 from nats.js.errors import NotFoundError
 
-from contracts.streams import (
-    COMPETENCY_PROJECTION_CONSUMER,
-    EVENTS_STREAM,
-    INBOX_STREAM,
-    INGEST_CONSUMER,
-    REJECTED_STREAM,
-    REJECTIONS_PROJECTION_CONSUMER,
-)
+from contracts.streams import EVENTS_STREAM, INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
+from projections.worker import PROJECTIONS
 
 
 class NotProvisioned(RuntimeError):
     """Streams, consumers or tables a service needs are missing: run ``jejak provision``."""
 
 
+READ_MODEL_TABLES = ["projection_position", *(table for p in PROJECTIONS for table in p.tables)]
+
 NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
     "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events", "personal_keys"]),
     "relay": ([(EVENTS_STREAM, None)], ["jejak_events"]),
-    "projections": (
-        [(EVENTS_STREAM, COMPETENCY_PROJECTION_CONSUMER), (REJECTED_STREAM, REJECTIONS_PROJECTION_CONSUMER)],
-        ["competency_activity", "projection_position", "rejection"],
-    ),
-    "api": ([], ["competency_activity", "projection_position", "rejection"]),
+    "projections": ([(p.stream, p.durable) for p in PROJECTIONS], READ_MODEL_TABLES),
+    "api": ([], READ_MODEL_TABLES),
 }
 """Per service: the (stream, durable consumer or None) pairs and the tables it uses."""
 

@@ -21,7 +21,6 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 from contracts.streams import (
-    COMPETENCY_PROJECTION_CONSUMER,
     EVENTS_STREAM,
     EVENTS_SUBJECTS,
     INBOX_STREAM,
@@ -29,10 +28,10 @@ from contracts.streams import (
     INGEST_CONSUMER,
     REJECTED_STREAM,
     REJECTED_SUBJECTS,
-    REJECTIONS_PROJECTION_CONSUMER,
     rejected_subjects_of,
     rejections_consumer,
 )
+from projections.worker import PROJECTIONS
 from services.senders import Senders
 from services.settings import Settings
 
@@ -96,11 +95,10 @@ def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
             max_ack_pending=1000,
         )
 
-    return {
-        INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)],
-        EVENTS_STREAM: [durable(COMPETENCY_PROJECTION_CONSUMER, EVENTS_SUBJECTS)],
-        REJECTED_STREAM: [durable(REJECTIONS_PROJECTION_CONSUMER, REJECTED_SUBJECTS)],
-    }
+    consumers: dict[str, list[ConsumerConfig]] = {INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)]}
+    for projection in PROJECTIONS:
+        consumers.setdefault(projection.stream, []).append(durable(projection.durable, projection.subjects))
+    return consumers
 
 
 def _differences(wanted: Any, existing: Any, fields: list[str]) -> list[str]:
