@@ -6,10 +6,17 @@ from psycopg import Connection, sql
 
 from projections.competency import COMPETENCY_TABLES
 from projections.directory import DIRECTORY_TABLES
+from projections.dossier import DOSSIER_TABLES
 from projections.rejections import REJECTION_TABLES
 from projections.tracking import TRACKING_TABLE
 
-ALL_TABLES: tuple[sql.SQL, ...] = (TRACKING_TABLE, *COMPETENCY_TABLES, *DIRECTORY_TABLES, *REJECTION_TABLES)
+ALL_TABLES: tuple[sql.SQL, ...] = (
+    TRACKING_TABLE,
+    *COMPETENCY_TABLES,
+    *DIRECTORY_TABLES,
+    *DOSSIER_TABLES,
+    *REJECTION_TABLES,
+)
 
 
 def create_read_models(conn: Connection[Any]) -> None:

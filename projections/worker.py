@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
-from projections import competency, directory, rejections
+from projections import competency, directory, dossier, rejections
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,13 @@ PROJECTIONS = (
         competency.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(competency.apply), ("competency_activity",)
     ),
     Projection(directory.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(directory.apply), ("employee",)),
+    Projection(
+        dossier.NAME,
+        EVENTS_STREAM,
+        EVENTS_SUBJECTS,
+        from_envelopes(dossier.apply),
+        ("dossier_employee", "dossier_entry", "dossier_complaint"),
+    ),
     Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, ("rejection",)),
 )
 
