@@ -5,6 +5,7 @@ from typing import Any
 from psycopg import Connection, sql
 
 from projections.competency import COMPETENCY_TABLES
+from projections.compliance import DOSSIER_ENTRY_BY_KIND
 from projections.directory import DIRECTORY_TABLES
 from projections.dossier import DOSSIER_TABLES
 from projections.rejections import REJECTION_TABLES
@@ -15,6 +16,7 @@ ALL_TABLES: tuple[sql.SQL, ...] = (
     *COMPETENCY_TABLES,
     *DIRECTORY_TABLES,
     *DOSSIER_TABLES,
+    DOSSIER_ENTRY_BY_KIND,
     *REJECTION_TABLES,
 )
 

@@ -31,6 +31,7 @@ from services.runtime.process import ServerStartError
 from services.senders import SenderMapError, load_senders
 from services.settings import Settings
 from services.supervisor import Running, Service, run_services
+from services.tokens_cli import tokens_app
 
 app = typer.Typer(
     help="Jejak: audit-ready records of civil servants' competence and performance.",
@@ -100,6 +101,12 @@ def banner(urls: ServerUrls, running: Running, began: float) -> None:
     table.add_row("PostgreSQL", urls.database_url)
     for name, where in running.where.items():
         table.add_row(name, where)
+    if "api" in running.where:  # a token is the first thing a reader needs
+        api = running.where["api"]
+        table.add_row(
+            "api token",
+            f"jejak tokens create --role bkpsdm  then  curl -H 'Authorization: Bearer <token>' {api}/rejections",
+        )
     table.add_row("publish to", f"{INBOX_SUBJECTS}  e.g. asn.in.<source>.training-completed.v1, as user <source>")
     table.add_row("rejections on", f"{REJECTED_SUBJECTS}  a sender reads asn.rejected.<source>.>")
     table.add_row("started in", f"{time.monotonic() - began:.2f} s (servers {urls.started_in_seconds:.2f} s)")
@@ -270,6 +277,9 @@ def rejections_command(
         Console().print(table)
 
     _run(main)
+
+
+app.add_typer(tokens_app(lambda: external_urls(Settings())[1]), name="tokens")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -7,6 +7,7 @@ from psycopg_pool import AsyncConnectionPool
 from domain.records import Records
 from projections.schema import create_read_models
 from services.personal_data import KEYS_INDEX, KEYS_TABLE
+from services.tokens import TOKENS_TABLE
 
 
 def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[str, str]:
@@ -41,13 +42,14 @@ def create_database_if_missing(admin_url: str, name: str) -> bool:
 
 
 def provision_schema(database_url: str) -> None:
-    """The event store's tables (through the library, as it defines them) and the read models'."""
+    """The event store's tables (through the library, as it defines them), the read models' and the API tokens'."""
     Records(env=eventsourcing_env(database_url, create_table=True)).close()
     with psycopg.connect(database_url) as conn:
         create_read_models(conn)
         with conn.transaction():
             conn.execute(KEYS_TABLE)
             conn.execute(KEYS_INDEX)
+            conn.execute(TOKENS_TABLE)
 
 
 def read_pool(database_url: str, max_size: int = 10) -> AsyncConnectionPool:

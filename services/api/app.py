@@ -1,4 +1,4 @@
-"""FastAPI application: health and competency history."""
+"""FastAPI application: health, competency history and rejections, each route behind a bearer token."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,14 +6,15 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 from psycopg import IsolationLevel
-from psycopg_pool import AsyncConnectionPool
 
 from contracts.identifiers import check_nip
 from contracts.reference import training_kinds
 from projections import competency, rejections
+from services.api.auth import Caller, allowed, check_employee_access, responses
+from services.api.dependencies import Pool
 from services.api.schemas import (
     ActivityOut,
     CompetencyHistoryOut,
@@ -23,15 +24,12 @@ from services.api.schemas import (
     RejectionsOut,
 )
 from services.database import read_pool
+from services.tokens import Role
 
-
-def pool_of(request: Request) -> AsyncConnectionPool:
-    pool: AsyncConnectionPool = request.app.state.pool
-    return pool
-
-
-Pool = Annotated[AsyncConnectionPool, Depends(pool_of)]
 NipPath = Annotated[str, Path(description="NIP, 18 digits", examples=["198503122010011002"])]
+EmployeeReader = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM, Role.OPD))]
+"""opd callers pass here, then ``check_employee_access`` keeps them to their own unit."""
+Overseer = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM))]
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -45,7 +43,10 @@ def create_app(database_url: str) -> FastAPI:
 
     app = FastAPI(
         title="Jejak report API",
-        description="Competency and performance histories of civil servants, built from the event store.",
+        description=(
+            "Competency and performance histories of civil servants, built from the event store. Every route but "
+            "/healthz needs `Authorization: Bearer <token>`; `jejak tokens create --role ROLE` makes one."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -60,9 +61,11 @@ def create_app(database_url: str) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @app.get("/employees/{nip}/competency", response_model=CompetencyHistoryOut)
-    async def employee_competency(nip: NipPath, pool: Pool) -> CompetencyHistoryOut:
-        """Development activities and recognised JP per year of one civil servant."""
+    @app.get(
+        "/employees/{nip}/competency", response_model=CompetencyHistoryOut, responses=responses(401, 403, 404, 422)
+    )
+    async def employee_competency(nip: NipPath, pool: Pool, caller: EmployeeReader) -> CompetencyHistoryOut:
+        """Development activities and recognised JP per year of one civil servant (auditor, bkpsdm, own opd)."""
         try:
             check_nip(nip)
         except ValueError as error:
@@ -70,19 +73,21 @@ def create_app(database_url: str) -> FastAPI:
         async with pool.connection() as conn:
             await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
             async with conn.transaction(), conn.cursor() as cur:
+                await check_employee_access(cur, caller, nip)
                 found = await competency.history(cur, nip)
         if not found.activities:
             raise HTTPException(status_code=404, detail=f"no competency record for NIP {nip}")
         return history_out(nip, found)
 
-    @app.get("/rejections", response_model=RejectionsOut)
+    @app.get("/rejections", response_model=RejectionsOut, responses=responses(401, 403, 422))
     async def list_rejections(
         pool: Pool,
+        _: Overseer,
         source: Annotated[str | None, Query(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="Sender")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         before: Annotated[int | None, Query(ge=1, description="Only older than this stream sequence")] = None,
     ) -> RejectionsOut:
-        """Refused submissions, newest first, optionally of one sender."""
+        """Refused submissions, newest first, optionally of one sender (auditor, bkpsdm)."""
         async with pool.connection() as conn, conn.cursor() as cur:
             rows = await rejections.latest(cur, source=source, limit=limit, before=before)
         found = [RejectionOut(**vars(row)) for row in rows]

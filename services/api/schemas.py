@@ -1,7 +1,7 @@
 """Response bodies of the report API."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -73,3 +73,15 @@ class RejectionOut(BaseModel):
 class RejectionsOut(BaseModel):
     rejections: list[RejectionOut]
     next_before: int | None = Field(description="Pass as `before` for the next (older) page; null at the end.")
+
+
+class ErrorOut(BaseModel):
+    """Any refusal (401, 403, 404): the status says what happened, ``detail`` what to do."""
+
+    detail: str
+
+
+class InvalidOut(BaseModel):
+    """A 422: the reason (a malformed NIP), or FastAPI's list of the parameters that failed."""
+
+    detail: str | list[dict[str, Any]]

@@ -1,12 +1,17 @@
 """The Jejak services as their own process (``jejak run``), against the session's servers."""
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Protocol
 
 import httpx
+import psycopg
 import pytest
 
+from services import tokens
 from services.runtime.process import free_port
+from services.tokens import Role
 from tests.conftest import Stack
 from tests.e2e.process import JejakProcess
 
@@ -29,7 +34,36 @@ def services(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     assert running.interrupt() == 0, running.log_path.read_text()
 
 
+async def new_token(database_url: str, role: Role, opd: str | None = None) -> str:
+    """A live token of ``role``, made by the token store as ``jejak tokens create`` makes it."""
+    async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.cursor() as cur:
+        issued = await tokens.create(cur, role, opd, label="tests")
+    return issued.token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class ClientAs(Protocol):
+    """An API client holding a new token of ``role`` (of unit ``opd``), or none when ``role`` is None."""
+
+    async def __call__(self, role: Role | None, opd: str | None = None) -> httpx.AsyncClient: ...
+
+
 @pytest.fixture
-async def api(services: JejakProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=services.api, timeout=10) as client:
-        yield client
+async def api_as(services: JejakProcess, stack: Stack) -> AsyncIterator[ClientAs]:
+    async with AsyncExitStack() as clients:
+
+        async def client_as(role: Role | None, opd: str | None = None) -> httpx.AsyncClient:
+            headers = {} if role is None else bearer(await new_token(stack.database_url, role, opd))
+            client = httpx.AsyncClient(base_url=services.api, timeout=10, headers=headers)
+            return await clients.enter_async_context(client)
+
+        yield client_as
+
+
+@pytest.fixture
+async def api(api_as: ClientAs) -> httpx.AsyncClient:
+    """The API as BKPSDM reads it: every employee, every rejection."""
+    return await api_as(Role.BKPSDM)

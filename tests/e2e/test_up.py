@@ -1,6 +1,7 @@
 """``jejak up`` on the embedded default: starts, serves, stops on Ctrl-C, keeps its data."""
 
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from services.runtime.nats_auth import CREDENTIALS_FILE, load_credentials
 from services.runtime.process import free_port, port_is_open
 from tests.builders import training_completed
 from tests.conftest import STARTUP
-from tests.e2e.process import JejakProcess
+from tests.e2e.process import JEJAK, JejakProcess
 from tests.e2e.publishing import publish_to, registered_nip
 from tests.waiting import eventually
 
@@ -47,6 +48,16 @@ class EmbeddedLogins:
         return load_credentials(self.credentials).url(self.address, source)
 
 
+def token_from_cli(up: JejakProcess) -> str:
+    """``jejak tokens create`` beside the running ``jejak up``, in its environment: the same database."""
+    done = subprocess.run(
+        [JEJAK, "tokens", "create", "--role", "bkpsdm", "--label", "jejak up test"],
+        env=up.env, capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    assert b"curl -H 'Authorization: Bearer jejak_" in done.stderr
+    return done.stdout.decode().strip()
+
+
 def timed_start(up: JejakProcess) -> float:
     began = time.monotonic()
     up.start()
@@ -60,9 +71,10 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     body = training_completed(employee_nip=await registered_nip(logins))
     await publish_to(logins, body)
     url = f"{up.api}/employees/{body['employee_nip']}/competency"
+    token = token_from_cli(up)
 
     async def shown() -> httpx.Response | None:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
             response = await client.get(url)
         return response if response.status_code == 200 else None
 
@@ -72,6 +84,7 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     log = up.log_path.read_text()
     assert "Jejak is running" in log
     assert "NATS logins" in log
+    assert "jejak tokens create" in log
     assert oct(logins.credentials.stat().st_mode & 0o777) == oct(0o600)
     assert "Jejak stopped." in log
     api_port = int(up.api.rsplit(":", 1)[1])
@@ -82,7 +95,7 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     try:
         assert logins.credentials.read_text() == passwords, "the sender logins changed at a restart"
         response = await shown()
-        assert response is not None, "the completion recorded before the restart is gone"
+        assert response is not None, "the completion (or the token) recorded before the restart is gone"
         history = response.json()
         assert [a["event_id"] for y in history["years"] for a in y["activities"]] == [body["event_id"]]
     finally:
