@@ -76,7 +76,7 @@ def postgres_bin_dir(user: OsUser, copies_under: Path | None = None) -> Path:
     pgserver would. The copy keeps the wheel's layout, because the binaries find their shared
     libraries through the RPATH ``$ORIGIN/../../../pgserver.libs``.
     """
-    bundled = bundled_install_dir()
+    bundled = bundled_install_dir().resolve()  # the server user must reach the real path, not a link
     if user.can_reach(bundled / "bin"):
         return bundled / "bin"
     root = (copies_under or Path(tempfile.gettempdir())) / f"jejak-pgserver-{os.stat(bundled).st_ino}"

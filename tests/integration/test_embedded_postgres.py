@@ -51,3 +51,31 @@ def test_unreachable_binaries_are_copied_with_their_libraries(private_site_packa
         assert postgres_bin_dir(nobody, copies_under=copies) == binaries  # copied once
     finally:
         shutil.rmtree(copies)
+
+
+def test_binaries_reached_through_a_link_in_a_private_folder_are_used_by_their_real_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A virtualenv linked from a private folder (e.g. a 0700 clone) still runs as the server user."""
+    private = Path(tempfile.mkdtemp(prefix="jejak-linked-"))  # 0700
+    real = bundled_install_dir().resolve()
+    (private / "site-packages").symlink_to(real.parent.parent)
+    monkeypatch.setattr(
+        postgres_server, "bundled_install_dir", lambda: private / "site-packages" / "pgserver" / "pginstall"
+    )
+    try:
+        nobody = OsUser.for_postgres("nobody")
+        binaries = postgres_bin_dir(nobody, copies_under=private)
+        assert nobody.can_reach(binaries)
+        assert str(binaries).startswith(str(real))  # the real path, not one through the private link
+        version = subprocess.run(
+            [str(binaries / "initdb"), "--version"],
+            user=nobody.uid,
+            group=nobody.gid,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert version.returncode == 0, version.stderr
+    finally:
+        shutil.rmtree(private)
