@@ -101,7 +101,7 @@ async def run_services(
             running.where["relay"] = "event store -> EVENTS"
         if Service.API in wanted:
             config = uvicorn.Config(
-                create_app(database_url),
+                create_app(database_url, nats_url),
                 host=settings.api_host,
                 port=settings.api_port,
                 log_level="warning",

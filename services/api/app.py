@@ -6,15 +6,16 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from psycopg import IsolationLevel
 
-from contracts.identifiers import check_nip
 from contracts.reference import training_kinds
 from projections import competency, rejections
-from services.api.auth import Caller, allowed, check_employee_access, responses
+from services.api import reports, status
+from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.dependencies import Pool
+from services.api.reports import NipPath
 from services.api.schemas import (
     ActivityOut,
     CompetencyHistoryOut,
@@ -23,23 +24,23 @@ from services.api.schemas import (
     RejectionOut,
     RejectionsOut,
 )
+from services.api.status import connect_nats
 from services.database import read_pool
-from services.tokens import Role
-
-NipPath = Annotated[str, Path(description="NIP, 18 digits", examples=["198503122010011002"])]
-EmployeeReader = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM, Role.OPD))]
-"""opd callers pass here, then ``check_employee_access`` keeps them to their own unit."""
-Overseer = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM))]
 
 
-def create_app(database_url: str) -> FastAPI:
-    """One pool per process, opened on start-up and closed on shutdown."""
+def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
+    """One pool per process, opened on start-up and closed on shutdown; NATS only for /status."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with read_pool(database_url) as pool:
             app.state.pool = pool
-            yield
+            app.state.nats = await connect_nats(nats_url)
+            try:
+                yield
+            finally:
+                if app.state.nats is not None:
+                    await app.state.nats.close()
 
     app = FastAPI(
         title="Jejak report API",
@@ -50,6 +51,8 @@ def create_app(database_url: str) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.include_router(reports.router)
+    app.include_router(status.router)
 
     @app.get("/healthz", response_model=Health)
     async def healthz(pool: Pool) -> JSONResponse:
@@ -66,10 +69,7 @@ def create_app(database_url: str) -> FastAPI:
     )
     async def employee_competency(nip: NipPath, pool: Pool, caller: EmployeeReader) -> CompetencyHistoryOut:
         """Development activities and recognised JP per year of one civil servant (auditor, bkpsdm, own opd)."""
-        try:
-            check_nip(nip)
-        except ValueError as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
+        reports.valid_number(nip)
         async with pool.connection() as conn:
             await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
             async with conn.transaction(), conn.cursor() as cur:

@@ -105,3 +105,12 @@ _RESPONSES: dict[int, dict[str, Any]] = {
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The documented error answers of a route, for its OpenAPI description."""
     return {status: _RESPONSES[status] for status in statuses}
+
+
+EmployeeReader = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM, Role.OPD))]
+"""Routes about named employees: opd callers pass here, then ``check_employee_access`` or the
+unit filter keeps them to their own unit."""
+Overseer = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM))]
+"""Routes about the system itself and every sender: auditors and BKPSDM."""
+Anyone = Annotated[Caller, Depends(allowed(Role.AUDITOR, Role.BKPSDM, Role.OPD, Role.PUBLIC))]
+"""Aggregate statistics: every role, opd scoped to its unit."""

@@ -1,0 +1,33 @@
+"""Reports as CSV too: a spreadsheet is how most of BKPSDM reads a list."""
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Literal
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+Format = Literal["json", "csv"]
+
+
+def wants_csv(request: Request, format_: Format | None) -> bool:
+    """``?format=csv`` wins; otherwise an Accept header that names text/csv before JSON."""
+    if format_ is not None:
+        return format_ == "csv"
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def csv_response(
+    rows: Sequence[BaseModel], row_type: type[BaseModel], filename: str, stamp: dict[str, str]
+) -> Response:
+    """One header line, one line per row; where the figures come from goes in response headers."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row_type.model_fields), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.model_dump(mode="json"))
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', **stamp}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,71 @@
+"""GET /status (projection positions and lag) and GET /metrics (the same for Prometheus)."""
+
+from typing import Any
+
+import nats
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from nats.aio.client import Client
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from psycopg import sql
+from pydantic import BaseModel, Field
+
+from projections.worker import PROJECTIONS
+from services.api.auth import Overseer, responses
+from services.api.dependencies import Pool
+from services.lag import LagGauges, projection_lags
+
+router = APIRouter()
+
+_POSITIONS = sql.SQL("SELECT projection, position, updated_at FROM projection_position")
+
+
+class ProjectionStatus(BaseModel):
+    name: str
+    position: int = Field(description="Last stream position applied (store position for EVENTS projections).")
+    lag_events: int | None = Field(description="Messages not yet applied; null when NATS is not reachable.")
+    lag_seconds: float | None = Field(description="Age of the oldest message not yet applied.")
+
+
+class StatusOut(BaseModel):
+    projections: list[ProjectionStatus]
+
+
+async def connect_nats(url: str | None) -> Client | None:
+    """The API reads lag from NATS when it knows where NATS is; reports never need it."""
+    return None if url is None else await nats.connect(url, name="jejak-api", max_reconnect_attempts=-1)
+
+
+async def _lags(request: Request) -> dict[str, Any]:
+    client: Client | None = request.app.state.nats
+    if client is None or not client.is_connected:
+        return {}
+    return {lag.projection: lag for lag in await projection_lags(client.jetstream())}
+
+
+@router.get("/status", response_model=StatusOut, responses=responses(401, 403))
+async def status(request: Request, pool: Pool, _: Overseer) -> StatusOut:
+    """Each projection's position and lag, in events and seconds (auditor, bkpsdm)."""
+    async with pool.connection() as conn, conn.cursor() as cur:
+        await cur.execute(_POSITIONS)
+        positions = {row[0]: int(row[1]) for row in await cur.fetchall()}
+    lags = await _lags(request)
+    return StatusOut(
+        projections=[
+            ProjectionStatus(
+                name=p.name,
+                position=positions.get(p.name, 0),
+                lag_events=lags[p.name].events if p.name in lags else None,
+                lag_seconds=lags[p.name].seconds if p.name in lags else None,
+            )
+            for p in PROJECTIONS
+        ]
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: ``jejak_projection_lag_events`` and ``jejak_projection_lag_seconds``."""
+    registry = CollectorRegistry()
+    LagGauges(registry).record(list((await _lags(request)).values()))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,120 @@
+"""The dossier and the 20 JP compliance report through the API: numbers, scopes, CSV, stamps."""
+
+import csv
+import io
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from services.tokens import Role
+from tests.builders import envelope, subject, training_completed
+from tests.conftest import Stack
+from tests.e2e.conftest import ClientAs
+from tests.e2e.publishing import publish_to, registered_nip
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+BKPSDM = "bkpsdm-sawahlunto"
+
+
+async def place(stack: Stack, nip: str, unit: str) -> None:
+    body = envelope(
+        BKPSDM, employee_nip=nip, unit_code=unit, unit_name=f"Unit {unit}", position="Analis",
+        position_kind="pelaksana", decree_number="SK-1", decree_date="2026-01-02", effective_date="2026-01-02",
+    )  # fmt: skip
+    await publish_to(stack, body, subject("placement-changed", BKPSDM))
+
+
+async def a_unit_with_two_employees(stack: Stack) -> tuple[str, str, str]:
+    """One employee with 24 JP in 2026 (meets 20), one with 4 (does not)."""
+    unit = f"U{uuid.uuid4().hex[:8].upper()}"
+    keen, other = await registered_nip(stack), await registered_nip(stack)
+    for nip in (keen, other):
+        await place(stack, nip, unit)
+    await publish_to(stack, training_completed(employee_nip=keen, stated_jp=24))
+    await publish_to(stack, training_completed(employee_nip=other, training_kind="9", days=1, stated_jp=None))
+    return unit, keen, other
+
+
+async def compliance(client: httpx.AsyncClient, unit: str) -> dict[str, Any] | None:
+    response = await client.get("/reports/jp-compliance", params={"year": 2026, "opd": unit})
+    response.raise_for_status()
+    units: list[dict[str, Any]] = response.json()["units"]
+    return units[0] if units and units[0]["employees"] == 2 and units[0]["median_jp"] > 4 else None
+
+
+async def test_the_dossier_shows_the_record_and_jp_against_the_target(stack: Stack, api: httpx.AsyncClient) -> None:
+    unit, keen, _ = await a_unit_with_two_employees(stack)
+
+    async def dossier() -> dict[str, Any] | None:
+        response = await api.get(f"/employees/{keen}/dossier")
+        found: dict[str, Any] = response.json()
+        return found if response.status_code == 200 and found["jp_per_year"] else None
+
+    found = await eventually(dossier, what="the dossier with its training")
+    assert found["placement"]["unit_code"] == unit
+    assert [entry["kind"] for entry in found["timeline"]] == ["registered", "placement-changed", "training-completed"]
+    [year] = found["jp_per_year"]
+    assert (year["year"], year["recognised_jp"], year["target_jp"], year["meets_target"]) == (2026, 24, 20, True)
+    assert found["policy_version"] == "2026.1"
+    assert found["position"] >= max(entry["position"] for entry in found["timeline"])
+
+
+async def test_jp_compliance_per_unit_and_its_staff_as_json_and_csv(stack: Stack, api: httpx.AsyncClient) -> None:
+    unit, keen, other = await a_unit_with_two_employees(stack)
+
+    row = await eventually(lambda: compliance(api, unit), what="the unit in the compliance report")
+    assert (row["employees"], row["meeting_target"], row["share_meeting_target"]) == (2, 1, 0.5)
+    assert row["median_jp"] == 14.0  # median of 4 and 24
+    assert row["without_jp"] == 0
+
+    staff = (await api.get(f"/reports/jp-compliance/{unit}/staff", params={"year": 2026})).json()
+    assert [(s["nip"], s["jp"], s["meets_target"]) for s in staff["staff"]] == [(other, 4.0, False), (keen, 24.0, True)]
+
+    as_csv = await api.get(f"/reports/jp-compliance/{unit}/staff", params={"year": 2026, "format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["jejak-policy-version"] == "2026.1"
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [(r["nip"], r["meets_target"]) for r in rows] == [(other, "False"), (keen, "True")]
+    by_accept = await api.get(
+        "/reports/jp-compliance", params={"year": 2026, "opd": unit}, headers={"Accept": "text/csv"}
+    )
+    assert by_accept.text.splitlines()[0].startswith("unit_code,unit_name,employees")
+
+
+async def test_each_role_sees_its_scope_of_the_compliance_report(stack: Stack, api_as: ClientAs) -> None:
+    unit, keen, _ = await a_unit_with_two_employees(stack)
+    bkpsdm = await api_as(Role.BKPSDM)
+    await eventually(lambda: compliance(bkpsdm, unit), what="the unit in the compliance report")
+
+    public = await api_as(Role.PUBLIC)
+    assert await compliance(public, unit) is not None  # aggregates: yes
+    assert (await public.get(f"/reports/jp-compliance/{unit}/staff")).status_code == 403  # names: never
+    assert (await public.get(f"/employees/{keen}/dossier")).status_code == 403
+
+    own = await api_as(Role.OPD, unit)
+    assert await compliance(own, unit) is not None
+    everything = (await own.get("/reports/jp-compliance", params={"year": 2026})).json()["units"]
+    assert [u["unit_code"] for u in everything] == [unit]  # an OPD sees its own unit only
+    assert (await own.get(f"/employees/{keen}/dossier")).status_code == 200
+
+    stranger = await api_as(Role.OPD, "ANOTHER-UNIT")
+    assert (await stranger.get("/reports/jp-compliance", params={"opd": unit})).status_code == 403
+    assert (await stranger.get(f"/reports/jp-compliance/{unit}/staff")).status_code == 403
+    assert (await stranger.get(f"/employees/{keen}/dossier")).status_code == 403
+    assert (await public.get("/reports/jp-compliance", params={"year": 1900})).status_code == 422
+
+
+async def test_status_shows_every_projection_caught_up(api: httpx.AsyncClient, api_as: ClientAs) -> None:
+    async def caught_up() -> dict[str, Any] | None:
+        found: dict[str, Any] = (await api.get("/status")).json()
+        return found if all(p["lag_events"] == 0 for p in found["projections"]) else None
+
+    found = await eventually(caught_up, what="every projection caught up")
+    assert {p["name"] for p in found["projections"]} >= {"competency", "directory", "dossier", "rejections"}
+    assert all(p["lag_seconds"] == 0 for p in found["projections"])
+    assert (await (await api_as(Role.PUBLIC)).get("/status")).status_code == 403
+    metrics = await (await api_as(None)).get("/metrics")
+    assert 'jejak_projection_lag_events{projection="dossier"} 0.0' in metrics.text
