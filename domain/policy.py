@@ -44,6 +44,7 @@ class Policy:
     complaint_follow_up_days: int = 5
     complaint_closure_days: dict[str, int] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    guideline_max_sangat_baik: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -63,6 +64,9 @@ class Policy:
             karya_satya_disqualifying_levels=frozenset(rewards["karya_satya_disqualifying_levels"]),
             performance_reward_codes=frozenset(rewards["performance_reward_codes"]),
             performance_reward_min_predikat=int(rewards["performance_reward_min_predikat"]),
+            guideline_max_sangat_baik={
+                k: float(v) for k, v in performance.get("guideline_max_sangat_baik", {}).items()
+            },
             **_complaint_rules(raw),
         )
 

@@ -8,6 +8,7 @@ from projections.competency import COMPETENCY_TABLES
 from projections.compliance import DOSSIER_ENTRY_BY_KIND
 from projections.directory import DIRECTORY_TABLES
 from projections.dossier import DOSSIER_TABLES
+from projections.performance import PERFORMANCE_TABLES
 from projections.rejections import REJECTION_TABLES
 from projections.tracking import TRACKING_TABLE
 
@@ -17,6 +18,7 @@ ALL_TABLES: tuple[sql.SQL, ...] = (
     *DIRECTORY_TABLES,
     *DOSSIER_TABLES,
     DOSSIER_ENTRY_BY_KIND,
+    *PERFORMANCE_TABLES,
     *REJECTION_TABLES,
 )
 

@@ -1,6 +1,7 @@
 """Report routes: the employee dossier and 20 JP compliance, each stamped with position and policy."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import groupby
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -9,8 +10,9 @@ from psycopg import IsolationLevel
 from pydantic import BaseModel, Field
 
 from contracts.identifiers import check_employee_number
+from domain.performance import PREDIKAT_NAMES
 from domain.policy import Policy, bundled_policy
-from projections import compliance, dossier
+from projections import compliance, dossier, performance
 from projections.tracking import position_of
 from services.api.auth import Anyone, Caller, EmployeeReader, check_employee_access, responses
 from services.api.csv_output import Format, csv_response, wants_csv
@@ -153,3 +155,68 @@ async def jp_compliance_staff(
 def this_year() -> int:
     """The default report year: the current one in Indonesia's western time (UTC+7)."""
     return datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).year
+
+
+class PredikatShare(BaseModel):
+    predikat: int = Field(description="1 Sangat Baik … 5 Sangat Kurang")
+    name: str
+    employees: int
+    share: float
+
+
+class UnitDistributionOut(BaseModel):
+    unit_code: str
+    unit_predikat: str | None = Field(description="The unit's own predikat of the year, if rated.")
+    employees: int
+    predikat: list[PredikatShare]
+    guideline_max_sangat_baik: float | None = Field(description="From the policy, for the unit's predikat.")
+    deviates_from_guideline: bool
+
+
+class DistributionOut(BaseModel):
+    year: int
+    units: list[UnitDistributionOut]
+    position: int
+    policy_version: str
+
+
+@router.get("/reports/predikat-distribution", response_model=DistributionOut, responses=responses(401, 403, 422))
+async def predikat_distribution(
+    pool: Pool,
+    caller: Anyone,
+    year: Year | None = None,
+    opd: Annotated[str | None, Query(min_length=1, max_length=128, description="Only this unit")] = None,
+) -> DistributionOut:
+    """Annual predikat per OPD against the unit's own predikat and the policy's guideline."""
+    unit, year = scoped_unit(caller, opd), year or this_year()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, performance.NAME)
+            rows = await performance.distribution(cur, year, unit)
+    units = []
+    for unit_code, group in groupby(rows, key=lambda row: row.unit_code):
+        counts = list(group)
+        total = sum(c.employees for c in counts)
+        unit_predikat = counts[0].unit_predikat
+        cap = policy().guideline_max_sangat_baik.get(unit_predikat or "")
+        sangat_baik = sum(c.employees for c in counts if c.predikat == 1) / total
+        units.append(
+            UnitDistributionOut(
+                unit_code=unit_code,
+                unit_predikat=unit_predikat,
+                employees=total,
+                predikat=[
+                    PredikatShare(
+                        predikat=c.predikat,
+                        name=PREDIKAT_NAMES[c.predikat],
+                        employees=c.employees,
+                        share=c.employees / total,
+                    )
+                    for c in counts
+                ],
+                guideline_max_sangat_baik=cap,
+                deviates_from_guideline=cap is not None and sangat_baik > cap,
+            )
+        )
+    return DistributionOut(year=year, units=units, position=position, policy_version=policy().version)

@@ -118,3 +118,60 @@ async def test_status_shows_every_projection_caught_up(api: httpx.AsyncClient, a
     assert (await (await api_as(Role.PUBLIC)).get("/status")).status_code == 403
     metrics = await (await api_as(None)).get("/metrics")
     assert 'jejak_projection_lag_events{projection="dossier"} 0.0' in metrics.text
+
+
+RATINGS = {1: (1, 1), 2: (2, 2), 3: (3, 1), 4: (2, 3), 5: (3, 3)}
+"""A (work result, behaviour) pair the matrix turns into each predikat."""
+
+
+async def evaluate(stack: Stack, nip: str, predikat: int, evaluation_id: str) -> None:
+    work, behaviour = RATINGS[predikat]
+    body = envelope(
+        "ekinerja-sawahlunto", employee_nip=nip, evaluation_id=evaluation_id, year=2025, period="annual",
+        work_result=work, behaviour=behaviour, predikat=predikat, appraiser_nip="197801152005011003",
+    )  # fmt: skip
+    await publish_to(stack, body, subject("performance-evaluated", "ekinerja-sawahlunto"))
+
+
+async def test_predikat_distribution_against_the_unit_s_predikat_and_the_guideline(
+    stack: Stack, api: httpx.AsyncClient
+) -> None:
+    unit = f"U{uuid.uuid4().hex[:8].upper()}"
+    rating = envelope(BKPSDM, unit_code=unit, unit_name="Dinas Contoh", year=2025, predikat="istimewa")
+    await publish_to(stack, rating, subject("organisation-performance-rated", BKPSDM))
+    staff = [await registered_nip(stack) for _ in range(3)]
+    for nip in staff:
+        await place(stack, nip, unit)
+    await evaluate(stack, staff[0], 1, f"{staff[0]}-2025")
+    await evaluate(stack, staff[1], 2, f"{staff[1]}-2025")
+    await evaluate(stack, staff[2], 2, f"{staff[2]}-2025")
+    correction = envelope(
+        "ekinerja-sawahlunto", employee_nip=staff[2], evaluation_id=f"{staff[2]}-2025b", supersedes=f"{staff[2]}-2025",
+        work_result=1, behaviour=1, predikat=1, appraiser_nip="197801152005011003", reason="keberatan dikabulkan",
+    )  # fmt: skip
+    await publish_to(stack, correction, subject("evaluation-corrected", "ekinerja-sawahlunto"))
+
+    async def distribution() -> dict[str, Any] | None:
+        found = (await api.get("/reports/predikat-distribution", params={"year": 2025, "opd": unit})).json()
+        units: list[dict[str, Any]] = found["units"]
+        return units[0] if units and units[0]["predikat"][0]["employees"] == 2 else None
+
+    row = await eventually(distribution, what="the corrected distribution")
+    assert row["employees"] == 3  # the superseded evaluation no longer counts
+    assert [(p["name"], p["employees"]) for p in row["predikat"]] == [("Sangat Baik", 2), ("Baik", 1)]
+    assert row["unit_predikat"] == "istimewa"
+    assert row["guideline_max_sangat_baik"] == 0.7
+    assert not row["deviates_from_guideline"]  # 2 of 3 is under 70%
+
+    lenient = f"U{uuid.uuid4().hex[:8].upper()}"
+    rating = envelope(BKPSDM, unit_code=lenient, unit_name="Dinas Murah Hati", year=2025, predikat="istimewa")
+    await publish_to(stack, rating, subject("organisation-performance-rated", BKPSDM))
+    everyone_excellent = await registered_nip(stack)
+    await place(stack, everyone_excellent, lenient)
+    await evaluate(stack, everyone_excellent, 1, f"{everyone_excellent}-2025")
+
+    async def flagged() -> dict[str, Any] | None:
+        units = (await api.get("/reports/predikat-distribution", params={"year": 2025, "opd": lenient})).json()["units"]
+        return units[0] if units else None
+
+    assert (await eventually(flagged, what="the lenient unit"))["deviates_from_guideline"]  # 100% > 70%
