@@ -79,6 +79,15 @@ class Policy:
                 left -= 1
         return current
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not later)."""
+        days, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if current.weekday() < 5 and current not in self.holidays:
+                days += 1
+        return days
+
     def predikat_for(self, work_result: int, behaviour: int) -> int:
         """The matrix cell: rows are the work-result rating, columns the behaviour rating (1-3)."""
         return self.predikat_matrix[work_result - 1][behaviour - 1]

@@ -5,6 +5,7 @@ from typing import Any
 from psycopg import Connection, sql
 
 from projections.competency import COMPETENCY_TABLES
+from projections.complaints import COMPLAINT_TABLES
 from projections.compliance import DOSSIER_ENTRY_BY_KIND
 from projections.directory import DIRECTORY_TABLES
 from projections.dossier import DOSSIER_TABLES
@@ -19,6 +20,7 @@ ALL_TABLES: tuple[sql.SQL, ...] = (
     *DOSSIER_TABLES,
     DOSSIER_ENTRY_BY_KIND,
     *PERFORMANCE_TABLES,
+    *COMPLAINT_TABLES,
     *REJECTION_TABLES,
 )
 

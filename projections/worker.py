@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
-from projections import competency, directory, dossier, performance, rejections
+from projections import competency, complaints, directory, dossier, performance, rejections
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,13 @@ PROJECTIONS = (
         EVENTS_SUBJECTS,
         from_envelopes(performance.apply),
         ("performance_placement", "performance_evaluation", "performance_unit", "performance_unit_rating"),
+    ),
+    Projection(
+        complaints.NAME,
+        EVENTS_STREAM,
+        EVENTS_SUBJECTS,
+        from_envelopes(complaints.apply),
+        ("complaint", "complaint_discipline"),
     ),
     Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, ("rejection",)),
 )

@@ -1,6 +1,6 @@
 """Report routes: the employee dossier and 20 JP compliance, each stamped with position and policy."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import groupby
 from typing import Annotated
 
@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from contracts.identifiers import check_employee_number
 from domain.performance import PREDIKAT_NAMES
 from domain.policy import Policy, bundled_policy
-from projections import compliance, dossier, performance
+from projections import complaints, compliance, dossier, performance
 from projections.tracking import position_of
 from services.api.auth import Anyone, Caller, EmployeeReader, check_employee_access, responses
+from services.api.complaints_report import UnitComplaints, unit_report
 from services.api.csv_output import Format, csv_response, wants_csv
 from services.api.dependencies import Pool
 from services.api.dossier import DossierOut, dossier_out
@@ -154,7 +155,7 @@ async def jp_compliance_staff(
 
 def this_year() -> int:
     """The default report year: the current one in Indonesia's western time (UTC+7)."""
-    return datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).year
+    return today().year
 
 
 class PredikatShare(BaseModel):
@@ -220,3 +221,39 @@ async def predikat_distribution(
             )
         )
     return DistributionOut(year=year, units=units, position=position, policy_version=policy().version)
+
+
+class ComplaintsOut(BaseModel):
+    year: int
+    as_of: date = Field(description="The clock the waits and breaches were measured against.")
+    units: list[UnitComplaints]
+    position: int
+    policy_version: str
+
+
+@router.get("/reports/complaints", response_model=ComplaintsOut, responses=responses(401, 403, 422))
+async def complaints_per_opd(
+    pool: Pool,
+    caller: Anyone,
+    year: Year | None = None,
+    opd: Annotated[str | None, Query(min_length=1, max_length=128, description="Only this unit")] = None,
+    as_of: Annotated[date | None, Query(description="Measure waits up to this day; default: today")] = None,
+) -> ComplaintsOut:
+    """Complaints per OPD: volume by class, working days per stage, SLA breaches, ageing backlog, discipline."""
+    unit, year = scoped_unit(caller, opd), year or this_year()
+    clock = as_of or today()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, complaints.NAME)
+            rows = await complaints.of_year(cur, year, clock, unit)
+    units = [
+        unit_report(unit_code, list(group), year, clock, policy())
+        for unit_code, group in groupby(rows, key=lambda row: row.target_unit_code)
+    ]
+    return ComplaintsOut(year=year, as_of=clock, units=units, position=position, policy_version=policy().version)
+
+
+def today() -> date:
+    """Today in Indonesia's western time (UTC+7), the day the city's offices count."""
+    return datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).date()

@@ -175,3 +175,43 @@ async def test_predikat_distribution_against_the_unit_s_predikat_and_the_guideli
         return units[0] if units else None
 
     assert (await eventually(flagged, what="the lenient unit"))["deviates_from_guideline"]  # 100% > 70%
+
+
+async def test_complaints_per_opd_link_to_discipline_and_measure_against_the_clock(
+    stack: Stack, api: httpx.AsyncClient, api_as: ClientAs
+) -> None:
+    unit, channel = f"U{uuid.uuid4().hex[:8].upper()}", "lapor"
+    nip = await registered_nip(stack)
+    tracking = f"LAPOR-{uuid.uuid4().hex[:10]}"
+    received = envelope(
+        channel, complaint_id=tracking, channel="lapor", classification="complaint", category="normative",
+        complainant={"reference": f"akun-{tracking}", "name": "Warga"}, target_unit_code=unit,
+        named_employee_nip=nip, summary="Pungutan di loket", received_on="2026-07-01",
+    )  # fmt: skip
+    await publish_to(stack, received, subject("complaint-received", channel))
+    verified = envelope(channel, complaint_id=tracking, outcome="verified", verified_on="2026-07-07")
+    await publish_to(stack, verified, subject("complaint-verified", channel))
+    case = envelope(
+        BKPSDM, employee_nip=nip, case_id=f"C-{tracking}", opened_on="2026-07-10", allegation="pungutan liar",
+        complaint_id=tracking,
+    )  # fmt: skip
+    await publish_to(stack, case, subject("disciplinary-case-opened", BKPSDM))
+    penalty = envelope(
+        BKPSDM, employee_nip=nip, case_id=f"C-{tracking}", penalty_code="23", decree_number="SK-HD",
+        decree_date="2026-07-15", starts_on="2026-07-15",
+    )  # fmt: skip
+    await publish_to(stack, penalty, subject("penalty-imposed", BKPSDM))
+
+    async def report() -> dict[str, Any] | None:
+        params: dict[str, str | int] = {"year": 2026, "opd": unit, "as_of": "2026-07-20"}
+        units = (await api.get("/reports/complaints", params=params)).json()["units"]
+        return units[0] if units and units[0]["leading_to_penalty"] == 1 else None
+
+    row = await eventually(report, what="the complaint and its penalty in the report")
+    assert row["received"] == 1
+    assert row["sla_breaches"] == {"verification": 1, "follow_up": 0, "closure": 1}  # 4 > 3; 13 > 5 days
+    assert row["open_backlog_by_age"]["11-20"] == 1
+    public = await (await api_as(Role.PUBLIC)).get("/reports/complaints", params={"opd": unit, "year": 2026})
+    assert public.status_code == 200
+    assert "Warga" not in public.text
+    assert nip not in public.text

@@ -1,0 +1,54 @@
+"""Complaint figures against a clock the test sets: working days, breaches, backlog."""
+
+from datetime import date
+from typing import Any
+
+from domain.policy import bundled_policy
+from projections.complaints import ComplaintRow
+from services.api.complaints_report import unit_report
+
+AS_OF = date(2026, 7, 20)  # a Monday; July 2026 has no holiday in the policy
+
+
+def row(complaint_id: str, category: str, received: date, **dates: Any) -> ComplaintRow:
+    fields: dict[str, Any] = {
+        "complaint_id": complaint_id, "classification": "complaint", "category": category,
+        "target_unit_code": "DISDUKCAPIL", "received_on": received, "verified_on": None,
+        "verification_outcome": None, "disposed_on": None, "first_follow_up_on": None, "closed_on": None,
+        "state": "received", "cases": 0, "penalties": 0,
+    }  # fmt: skip
+    return ComplaintRow(**{**fields, **dates})
+
+
+ROWS = [
+    row("A", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="verified",
+        disposed_on=date(2026, 7, 2), first_follow_up_on=date(2026, 7, 3), closed_on=date(2026, 7, 3), state="closed"),
+    row("B", "normative", date(2026, 7, 1), verified_on=date(2026, 7, 7), verification_outcome="verified",
+        disposed_on=date(2026, 7, 7), state="disposed", cases=1, penalties=1),
+    row("C", "investigation", date(2026, 7, 15)),
+    row("D", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="archived",
+        state="ended", classification="aspiration"),
+    row("E", "light", date(2026, 7, 1), verified_on=date(2026, 7, 21), verification_outcome="verified",
+        state="verified"),  # verified after the clock: not yet, as of 20 July
+]  # fmt: skip
+
+
+def test_waits_breaches_and_backlog_as_of_the_clock() -> None:
+    report = unit_report("DISDUKCAPIL", ROWS, 2026, AS_OF, bundled_policy())
+    assert report.received == 5
+    assert report.by_classification == {"aspiration": 1, "complaint": 4}
+    assert report.median_working_days.verification == 1  # A 1, B 4, D 1
+    assert report.median_working_days.follow_up == 1  # A
+    assert report.median_working_days.closure == 2  # A
+    # B: verified after 4 working days (limit 3), no follow-up 9 days after disposition (limit 5),
+    #    open 13 days (normative: 5). E: unverified for 13 days as of the clock, open past light's 2.
+    assert report.sla_breaches.model_dump() == {"verification": 2, "follow_up": 1, "closure": 2}
+    assert report.open_backlog_by_age == {"0-5": 1, "6-10": 0, "11-20": 2, ">20": 0}  # C; B and E
+    assert (report.naming_an_employee_with_case, report.leading_to_penalty) == (1, 1)
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    policy = bundled_policy()
+    assert policy.working_days_between(date(2026, 7, 1), date(2026, 7, 7)) == 4
+    assert policy.working_days_between(date(2026, 3, 18), date(2026, 3, 27)) == 3  # Nyepi and Idul Fitri
+    assert policy.working_days_between(date(2026, 7, 7), date(2026, 7, 1)) == 0
