@@ -45,6 +45,7 @@ class Policy:
     complaint_closure_days: dict[str, int] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     guideline_max_sangat_baik: dict[str, float] = field(default_factory=dict)
+    evaluation_due_days: int = 30
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -67,6 +68,7 @@ class Policy:
             guideline_max_sangat_baik={
                 k: float(v) for k, v in performance.get("guideline_max_sangat_baik", {}).items()
             },
+            evaluation_due_days=int(performance.get("evaluation_due_days", 30)),
             **_complaint_rules(raw),
         )
 

@@ -18,8 +18,24 @@ NAME = "performance"
 PERFORMANCE_TABLES: tuple[sql.SQL, ...] = (
     sql.SQL("""
 CREATE TABLE IF NOT EXISTS performance_placement (
+    employee_id  uuid PRIMARY KEY,
+    unit_code    text NOT NULL,
+    superior_nip text
+)"""),
+    sql.SQL("""
+CREATE TABLE IF NOT EXISTS performance_person (
     employee_id uuid PRIMARY KEY,
-    unit_code   text NOT NULL
+    nip         text NOT NULL,
+    name        text NOT NULL
+)"""),
+    sql.SQL("""
+CREATE TABLE IF NOT EXISTS performance_plan (
+    employee_id   uuid NOT NULL,
+    year          integer NOT NULL,
+    period_kind   text NOT NULL,
+    appraiser_nip text NOT NULL,
+    unit_code     text,
+    PRIMARY KEY (employee_id, year)
 )"""),
     sql.SQL("""
 CREATE TABLE IF NOT EXISTS performance_evaluation (
@@ -30,8 +46,10 @@ CREATE TABLE IF NOT EXISTS performance_evaluation (
     predikat      integer NOT NULL,
     appraiser_nip text NOT NULL,
     unit_code     text,
+    superior_nip  text,
     supersedes    text,
     superseded_by text,
+    recorded_on   date NOT NULL,
     position      bigint NOT NULL,
     PRIMARY KEY (employee_id, evaluation_id)
 )"""),
@@ -54,13 +72,24 @@ CREATE TABLE IF NOT EXISTS performance_unit_rating (
 )
 
 _PLACE = sql.SQL("""
-INSERT INTO performance_placement (employee_id, unit_code) VALUES (%(employee_id)s, %(unit_code)s)
-ON CONFLICT (employee_id) DO UPDATE SET unit_code = EXCLUDED.unit_code""")
+INSERT INTO performance_placement (employee_id, unit_code, superior_nip)
+VALUES (%(employee_id)s, %(unit_code)s, %(superior_nip)s)
+ON CONFLICT (employee_id) DO UPDATE SET unit_code = EXCLUDED.unit_code, superior_nip = EXCLUDED.superior_nip""")
+_PERSON = sql.SQL("""
+INSERT INTO performance_person (employee_id, nip, name) VALUES (%(employee_id)s, %(nip)s, %(name)s)
+ON CONFLICT DO NOTHING""")
+_PLAN = sql.SQL("""
+INSERT INTO performance_plan (employee_id, year, period_kind, appraiser_nip, unit_code)
+SELECT %(employee_id)s, %(year)s, %(period_kind)s, %(appraiser_nip)s,
+       (SELECT unit_code FROM performance_placement WHERE employee_id = %(employee_id)s)
+ON CONFLICT (employee_id, year) DO UPDATE SET period_kind = EXCLUDED.period_kind,
+       appraiser_nip = EXCLUDED.appraiser_nip, unit_code = EXCLUDED.unit_code""")
 _EVALUATE = sql.SQL("""
 INSERT INTO performance_evaluation (evaluation_id, employee_id, year, period, predikat, appraiser_nip, unit_code,
-                                    supersedes, position)
-SELECT %(evaluation_id)s, %(employee_id)s, %(year)s, %(period)s, %(predikat)s, %(appraiser_nip)s,
-       (SELECT unit_code FROM performance_placement WHERE employee_id = %(employee_id)s), %(supersedes)s, %(position)s
+                                    superior_nip, supersedes, recorded_on, position)
+SELECT %(evaluation_id)s, %(employee_id)s, %(year)s, %(period)s, %(predikat)s, %(appraiser_nip)s, p.unit_code,
+       p.superior_nip, %(supersedes)s, %(recorded_on)s, %(position)s
+FROM (SELECT 1) AS one LEFT JOIN performance_placement p ON p.employee_id = %(employee_id)s
 ON CONFLICT (employee_id, evaluation_id) DO NOTHING""")
 _SUPERSEDE = sql.SQL("""
 UPDATE performance_evaluation SET superseded_by = %(evaluation_id)s
@@ -77,10 +106,19 @@ async def apply(cur: AsyncCursor[Any], envelope: StoredEventEnvelope, tracking: 
     """Apply one stored event inside the caller's transaction; False when already applied."""
     if not await claim(cur, tracking, envelope.position):
         return False
-    data = {**envelope.data, "employee_id": envelope.aggregate_id, "position": envelope.position}
+    data = {
+        **envelope.data,
+        "employee_id": envelope.aggregate_id,
+        "position": envelope.position,
+        "recorded_on": (envelope.provenance.occurred_at if envelope.provenance else envelope.recorded_at).date(),
+    }
     kind = (envelope.aggregate_type, envelope.event_type)
-    if kind == ("civil-servant", "placement-changed"):
+    if kind == ("civil-servant", "registered"):
+        await cur.execute(_PERSON, data)
+    elif kind == ("civil-servant", "placement-changed"):
         await cur.execute(_PLACE, data)
+    elif kind == ("civil-servant", "performance-plan-set"):
+        await cur.execute(_PLAN, data)
     elif kind == ("civil-servant", "performance-evaluated"):
         await cur.execute(_EVALUATE, {**data, "supersedes": None})
     elif kind == ("civil-servant", "evaluation-corrected"):

@@ -68,7 +68,7 @@ PROJECTIONS = (
         EVENTS_STREAM,
         EVENTS_SUBJECTS,
         from_envelopes(performance.apply),
-        ("performance_placement", "performance_evaluation", "performance_unit", "performance_unit_rating"),
+        ("performance_person", "performance_placement", "performance_plan", "performance_evaluation"),
     ),
     Projection(
         complaints.NAME,

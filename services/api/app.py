@@ -12,10 +12,10 @@ from psycopg import IsolationLevel
 
 from contracts.reference import training_kinds
 from projections import competency, rejections
-from services.api import reports, status
+from services.api import complaints_routes, performance_routes, reports, status
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
+from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
-from services.api.reports import NipPath
 from services.api.schemas import (
     ActivityOut,
     CompetencyHistoryOut,
@@ -52,6 +52,8 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(reports.router)
+    app.include_router(performance_routes.router)
+    app.include_router(complaints_routes.router)
     app.include_router(status.router)
 
     @app.get("/healthz", response_model=Health)
@@ -69,7 +71,7 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
     )
     async def employee_competency(nip: NipPath, pool: Pool, caller: EmployeeReader) -> CompetencyHistoryOut:
         """Development activities and recognised JP per year of one civil servant (auditor, bkpsdm, own opd)."""
-        reports.valid_number(nip)
+        valid_number(nip)
         async with pool.connection() as conn:
             await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
             async with conn.transaction(), conn.cursor() as cur:

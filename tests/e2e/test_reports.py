@@ -215,3 +215,30 @@ async def test_complaints_per_opd_link_to_discipline_and_measure_against_the_clo
     assert public.status_code == 200
     assert "Warga" not in public.text
     assert nip not in public.text
+
+
+async def test_evaluation_completeness_lists_what_is_missing_and_late(stack: Stack, api: httpx.AsyncClient) -> None:
+    unit = f"U{uuid.uuid4().hex[:8].upper()}"
+    nip = await registered_nip(stack)
+    await place(stack, nip, unit)
+    plan = envelope(
+        "ekinerja-sawahlunto", employee_nip=nip, year=2025, period_kind="quarterly",
+        appraiser_nip="197801152005011003",
+    )  # fmt: skip
+    await publish_to(stack, plan, subject("performance-plan-set", "ekinerja-sawahlunto"))
+    body = envelope(
+        "ekinerja-sawahlunto", employee_nip=nip, evaluation_id=f"{nip}-Q1", year=2025, period="Q1", work_result=2,
+        behaviour=2, predikat=2, appraiser_nip="197801152005011003",
+    )  # fmt: skip
+    await publish_to(stack, body, subject("performance-evaluated", "ekinerja-sawahlunto"))
+
+    async def listed() -> dict[str, Any] | None:
+        params: dict[str, str | int] = {"year": 2025, "opd": unit, "as_of": "2026-12-01"}
+        found = (await api.get("/reports/evaluation-completeness", params=params)).json()["employees"]
+        return found[0] if found and found[0]["late"] else None
+
+    row = await eventually(listed, what="the employee in the completeness report")
+    assert row["nip"] == nip
+    assert row["missing"] == ["Q2", "Q3", "Q4", "annual"]
+    assert row["late"] == ["Q1"]  # recorded on 14 March 2026, due 30 April 2025
+    assert row["appraised_by_other_than_superior"] == []  # no superior known from the placement

@@ -1,0 +1,56 @@
+"""What every report route shares: the policy, the clock, parameters, scoping and stamps."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Annotated
+
+from fastapi import HTTPException, Path, Query
+
+from contracts.identifiers import check_employee_number
+from domain.policy import Policy, bundled_policy
+from services.api.auth import Caller
+from services.api.csv_output import Format
+from services.tokens import Role
+
+POLICY = bundled_policy()
+
+NipPath = Annotated[str, Path(description="NIP or NI PPPK, 18 digits", examples=["198503122010011002"])]
+Year = Annotated[int, Query(ge=2000, le=2100, description="Calendar year; default: the current one")]
+UnitCode = Annotated[str, Path(min_length=1, max_length=128, description="Unit (OPD) code")]
+UnitFilter = Annotated[str | None, Query(min_length=1, max_length=128, description="Only this unit")]
+AsOf = Annotated[date | None, Query(description="Measure up to this day; default: today")]
+FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv")]
+
+
+def policy() -> Policy:
+    return POLICY
+
+
+def valid_number(nip: str) -> str:
+    try:
+        return check_employee_number(nip)
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+
+
+def stamp(position: int) -> dict[str, str]:
+    """Where CSV figures come from, as response headers (a CSV body has no room for it)."""
+    return {"Jejak-Position": str(position), "Jejak-Policy-Version": policy().version}
+
+
+def scoped_unit(caller: Caller, unit: str | None) -> str | None:
+    """An opd token sees its own unit only; asking for another is a 403."""
+    if caller.role is not Role.OPD:
+        return unit
+    if unit is not None and unit != caller.opd:
+        raise HTTPException(status_code=403, detail=f"this token reads unit {caller.opd} only")
+    return caller.opd
+
+
+def today() -> date:
+    """Today in Indonesia's western time (UTC+7), the day the city's offices count."""
+    return datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).date()
+
+
+def this_year() -> int:
+    """The default report year: the current one in Indonesia's western time."""
+    return today().year

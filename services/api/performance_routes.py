@@ -1,0 +1,117 @@
+"""Report routes about performance: predikat distribution per OPD and evaluation completeness."""
+
+from datetime import date
+from itertools import groupby
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from psycopg import IsolationLevel
+from pydantic import BaseModel, Field
+
+from domain.performance import PREDIKAT_NAMES
+from projections import completeness as completeness_queries
+from projections import performance
+from projections.tracking import position_of
+from services.api.auth import Anyone, EmployeeReader, responses
+from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, this_year, today
+from services.api.completeness_report import EmployeeCompleteness, completeness
+from services.api.dependencies import Pool
+
+router = APIRouter()
+
+
+class PredikatShare(BaseModel):
+    predikat: int = Field(description="1 Sangat Baik … 5 Sangat Kurang")
+    name: str
+    employees: int
+    share: float
+
+
+class UnitDistributionOut(BaseModel):
+    unit_code: str
+    unit_predikat: str | None = Field(description="The unit's own predikat of the year, if rated.")
+    employees: int
+    predikat: list[PredikatShare]
+    guideline_max_sangat_baik: float | None = Field(description="From the policy, for the unit's predikat.")
+    deviates_from_guideline: bool
+
+
+class DistributionOut(BaseModel):
+    year: int
+    units: list[UnitDistributionOut]
+    position: int
+    policy_version: str
+
+
+@router.get("/reports/predikat-distribution", response_model=DistributionOut, responses=responses(401, 403, 422))
+async def predikat_distribution(
+    pool: Pool,
+    caller: Anyone,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+) -> DistributionOut:
+    """Annual predikat per OPD against the unit's own predikat and the policy's guideline."""
+    unit, year = scoped_unit(caller, opd), year or this_year()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, performance.NAME)
+            rows = await performance.distribution(cur, year, unit)
+    units = []
+    for unit_code, group in groupby(rows, key=lambda row: row.unit_code):
+        counts = list(group)
+        total = sum(c.employees for c in counts)
+        unit_predikat = counts[0].unit_predikat
+        cap = policy().guideline_max_sangat_baik.get(unit_predikat or "")
+        sangat_baik = sum(c.employees for c in counts if c.predikat == 1) / total
+        units.append(
+            UnitDistributionOut(
+                unit_code=unit_code,
+                unit_predikat=unit_predikat,
+                employees=total,
+                predikat=[
+                    PredikatShare(
+                        predikat=c.predikat,
+                        name=PREDIKAT_NAMES[c.predikat],
+                        employees=c.employees,
+                        share=c.employees / total,
+                    )
+                    for c in counts
+                ],
+                guideline_max_sangat_baik=cap,
+                deviates_from_guideline=cap is not None and sangat_baik > cap,
+            )
+        )
+    return DistributionOut(year=year, units=units, position=position, policy_version=policy().version)
+
+
+class CompletenessOut(BaseModel):
+    year: int
+    as_of: date
+    employees: list[EmployeeCompleteness]
+    position: int
+    policy_version: str
+
+
+@router.get("/reports/evaluation-completeness", response_model=CompletenessOut, responses=responses(401, 403, 422))
+async def evaluation_completeness(
+    pool: Pool,
+    caller: EmployeeReader,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+    as_of: AsOf = None,
+    only_gaps: Annotated[bool, Query(description="Only employees with something missing, late or odd")] = False,
+) -> CompletenessOut:
+    """Missing and late evaluations per employee with a plan, and appraisers who are not the superior."""
+    unit, year = scoped_unit(caller, opd), year or this_year()
+    clock = as_of or today()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, performance.NAME)
+            plans = await completeness_queries.planned(cur, year, unit)
+            evaluations = await completeness_queries.evaluated(cur, year, unit)
+    rows = completeness(year, plans, evaluations, clock, policy())
+    if only_gaps:
+        rows = [r for r in rows if r.missing or r.late or r.appraised_by_other_than_superior or r.self_appraised]
+    return CompletenessOut(year=year, as_of=clock, employees=rows, position=position, policy_version=policy().version)
