@@ -46,6 +46,7 @@ class Policy:
     holidays: frozenset[date] = frozenset()
     guideline_max_sangat_baik: dict[str, float] = field(default_factory=dict)
     evaluation_due_days: int = 30
+    weak_follow_up_months: int = 6
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -69,6 +70,7 @@ class Policy:
                 k: float(v) for k, v in performance.get("guideline_max_sangat_baik", {}).items()
             },
             evaluation_due_days=int(performance.get("evaluation_due_days", 30)),
+            weak_follow_up_months=int(performance.get("weak_follow_up_months", 6)),
             **_complaint_rules(raw),
         )
 

@@ -11,6 +11,7 @@ from projections.directory import DIRECTORY_TABLES
 from projections.dossier import DOSSIER_TABLES
 from projections.performance import PERFORMANCE_TABLES
 from projections.rejections import REJECTION_TABLES
+from projections.standing import STANDING_TABLES
 from projections.tracking import TRACKING_TABLE
 
 ALL_TABLES: tuple[sql.SQL, ...] = (
@@ -21,6 +22,7 @@ ALL_TABLES: tuple[sql.SQL, ...] = (
     DOSSIER_ENTRY_BY_KIND,
     *PERFORMANCE_TABLES,
     *COMPLAINT_TABLES,
+    *STANDING_TABLES,
     *REJECTION_TABLES,
 )
 

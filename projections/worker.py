@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
-from projections import competency, complaints, directory, dossier, performance, rejections
+from projections import competency, complaints, directory, dossier, performance, rejections, standing
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,13 @@ PROJECTIONS = (
         EVENTS_SUBJECTS,
         from_envelopes(complaints.apply),
         ("complaint", "complaint_discipline"),
+    ),
+    Projection(
+        standing.NAME,
+        EVENTS_STREAM,
+        EVENTS_SUBJECTS,
+        from_envelopes(standing.apply),
+        ("standing_employee", "standing_evaluation", "standing_training", "standing_reward", "standing_case"),
     ),
     Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, ("rejection",)),
 )

@@ -12,7 +12,7 @@ from psycopg import IsolationLevel
 
 from contracts.reference import training_kinds
 from projections import competency, rejections
-from services.api import complaints_routes, performance_routes, reports, status
+from services.api import complaints_routes, performance_routes, reports, standing_routes, status
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
@@ -54,6 +54,7 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(performance_routes.router)
     app.include_router(complaints_routes.router)
+    app.include_router(standing_routes.router)
     app.include_router(status.router)
 
     @app.get("/healthz", response_model=Health)

@@ -1,0 +1,93 @@
+"""Report routes: reward eligibility and promotion readiness, weak performers' follow-up, discipline register."""
+
+from datetime import date
+
+from fastapi import APIRouter
+from psycopg import IsolationLevel
+from pydantic import BaseModel, Field
+
+from projections import standing
+from projections.tracking import position_of
+from services.api.auth import EmployeeReader, responses
+from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, this_year, today
+from services.api.dependencies import Pool
+from services.api.standing_report import (
+    CaseOut,
+    Eligibility,
+    WeakFollowUp,
+    case_out,
+    eligibility,
+    weak_follow_up,
+)
+
+router = APIRouter()
+
+
+class Stamped(BaseModel):
+    year: int
+    as_of: date
+    position: int = Field(description="Store position the answer was built from.")
+    policy_version: str
+
+
+class EligibilityOut(Stamped):
+    employees: list[Eligibility]
+
+
+class WeakPerformersOut(Stamped):
+    evaluations: list[WeakFollowUp]
+
+
+class DisciplineOut(Stamped):
+    cases: list[CaseOut]
+
+
+@router.get("/reports/reward-eligibility", response_model=EligibilityOut, responses=responses(401, 403, 422))
+async def reward_eligibility(
+    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+) -> EligibilityOut:
+    """Karya Satya due next cycle, performance-award candidates and promotion readiness, per employee."""
+    unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, standing.NAME)
+            rows = await standing.standings(cur, year, unit)
+    employees = [eligibility(row, year, clock, policy()) for row in rows]
+    return EligibilityOut(
+        year=year, as_of=clock, position=position, policy_version=policy().version, employees=employees
+    )
+
+
+@router.get("/reports/weak-performers", response_model=WeakPerformersOut, responses=responses(401, 403, 422))
+async def weak_performers(
+    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+) -> WeakPerformersOut:
+    """Each Butuh Perbaikan or worse evaluation of the year, and whether development followed in time."""
+    unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, standing.NAME)
+            rows = await standing.weak_evaluations(cur, year, unit)
+    evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
+    return WeakPerformersOut(
+        year=year, as_of=clock, position=position, policy_version=policy().version, evaluations=evaluations
+    )
+
+
+@router.get("/reports/discipline", response_model=DisciplineOut, responses=responses(401, 403, 422))
+async def discipline_register(
+    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+) -> DisciplineOut:
+    """Disciplinary cases opened in the year, with their penalty, level and whether it is in force."""
+    unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, standing.NAME)
+            rows = await standing.cases(cur, year, unit)
+    return DisciplineOut(
+        year=year, as_of=clock, position=position, policy_version=policy().version,
+        cases=[case_out(row, clock) for row in rows],
+    )  # fmt: skip
