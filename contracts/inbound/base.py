@@ -1,8 +1,9 @@
 """The envelope every inbound event shares: identity, time, sender, version, links and evidence."""
 
-from typing import Annotated, ClassVar, Literal
+import re
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from contracts.identifiers import EmployeeNumber
 from contracts.streams import TOKEN_PATTERN
@@ -41,6 +42,27 @@ class Evidence(BaseModel):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Lowercase hex SHA-256 of the document.")]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab and line breaks: never meant, and NUL cannot be stored as text."""
+
+
+def _control_characters_in(value: Any, path: str) -> str | None:
+    """The path of the first string holding a control character, searching dicts and lists."""
+    if isinstance(value, str):
+        return path if _CONTROL.search(value) else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _control_characters_in(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 class InboundEvent(BaseModel):
     """Fields common to every submission: identity for idempotency, time, sender, version, links."""
 
@@ -57,6 +79,14 @@ class InboundEvent(BaseModel):
     correlation_id: Identifier | None = Field(default=None, description="Groups events of one process.")
     causation_id: Identifier | None = Field(default=None, description="The event_id that caused this one.")
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        where = _control_characters_in(data, "")
+        if where is not None:
+            raise ValueError(f"{where} holds a control character (only tab and line breaks are allowed in text)")
+        return data
 
 
 class EmployeeEvent(InboundEvent):

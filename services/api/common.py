@@ -15,8 +15,10 @@ POLICY = bundled_policy()
 
 NipPath = Annotated[str, Path(description="NIP or NI PPPK, 18 digits", examples=["198503122010011002"])]
 Year = Annotated[int, Query(ge=2000, le=2100, description="Calendar year; default: the current one")]
-UnitCode = Annotated[str, Path(min_length=1, max_length=128, description="Unit (OPD) code")]
-UnitFilter = Annotated[str | None, Query(min_length=1, max_length=128, description="Only this unit")]
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+"""No control characters (PostgreSQL text cannot hold NUL; no unit code has any)."""
+UnitCode = Annotated[str, Path(min_length=1, max_length=128, pattern=PRINTABLE, description="Unit (OPD) code")]
+UnitFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=PRINTABLE, description="Only this unit")]
 AsOf = Annotated[date | None, Query(description="Measure up to this day; default: today")]
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv")]
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.dossier import period_end
+from services.api.csv_output import content_disposition
 from services.api.dossier import TimelineEntry, jp_per_year
 
 
@@ -37,3 +38,10 @@ def test_evaluation_periods_end_on_their_last_day() -> None:
     assert period_end(2026, "Q1") == date(2026, 3, 31)
     assert period_end(2024, "M02") == date(2024, 2, 29)
     assert period_end(2026, "annual") == date(2026, 12, 31)
+
+
+def test_a_csv_file_name_with_any_unit_code_fits_in_a_header() -> None:
+    header = content_disposition("jp-Dinas Ké\u010e-2026.csv")
+    header.encode("latin-1")  # what the server must be able to send
+    assert 'filename="jp-Dinas_K__-2026.csv"' in header
+    assert "filename*=UTF-8''jp-Dinas%20K%C3%A9%C4%8E-2026.csv" in header

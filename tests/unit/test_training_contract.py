@@ -44,3 +44,16 @@ def test_each_broken_field_is_named(override: dict[str, object], field: str) -> 
     with pytest.raises(ValidationError) as caught:
         TrainingCompletedV1.model_validate_json(encode(training_completed(**override)))
     assert [e["loc"][0] for e in caught.value.errors()] == [field]
+
+
+@pytest.mark.parametrize("text", ["Pelatihan\x00", "a\x07b", "\x1b[31mred"])
+def test_control_characters_are_refused_anywhere_in_an_event(text: str) -> None:
+    """PostgreSQL text cannot hold NUL: one accepted here would stall every read model after it."""
+    with pytest.raises(ValidationError, match="control character"):
+        TrainingCompletedV1.model_validate_json(encode(training_completed(title=text)))
+    with pytest.raises(ValidationError, match="control character"):
+        TrainingCompletedV1.model_validate_json(encode(training_completed(evidence=[{"uri": text, "sha256": "0" * 64}])))
+
+
+def test_line_breaks_and_tabs_are_fine_in_text() -> None:
+    assert TrainingCompletedV1.model_validate_json(encode(training_completed(title="Baris satu\nBaris\tdua"))).title
