@@ -51,8 +51,9 @@ def test_control_characters_are_refused_anywhere_in_an_event(text: str) -> None:
     """PostgreSQL text cannot hold NUL: one accepted here would stall every read model after it."""
     with pytest.raises(ValidationError, match="control character"):
         TrainingCompletedV1.model_validate_json(encode(training_completed(title=text)))
+    evidence = [{"uri": text, "sha256": "0" * 64}]
     with pytest.raises(ValidationError, match="control character"):
-        TrainingCompletedV1.model_validate_json(encode(training_completed(evidence=[{"uri": text, "sha256": "0" * 64}])))
+        TrainingCompletedV1.model_validate_json(encode(training_completed(evidence=evidence)))
 
 
 def test_line_breaks_and_tabs_are_fine_in_text() -> None:
