@@ -18,6 +18,7 @@ from rich.table import Table
 
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS, parse_inbox_subject
 from projections import rejections
+from services.demo.cli import demo_app
 from services.docs import extra_docs, stale_docs, write_docs
 from services.nats_login import nats_url_as, services_nats_url
 from services.preflight import NotProvisioned
@@ -280,6 +281,7 @@ def rejections_command(
 
 
 app.add_typer(tokens_app(lambda: external_urls(Settings())[1]), name="tokens")
+app.add_typer(demo_app, name="demo")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

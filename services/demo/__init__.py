@@ -1,0 +1,1 @@
+"""A seeded generator of a realistic city (Sawahlunto) and a publisher that loads it into Jejak."""
