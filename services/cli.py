@@ -147,6 +147,8 @@ def provision_command() -> None:
         done = await provision(settings, nats_url, database_url)
         for name in done.created:
             console.print(f"created   {name}")
+        for name in done.updated:
+            console.print(f"updated   {name} (delivery pace)")
         for name in done.unchanged:
             console.print(f"unchanged {name}")
 

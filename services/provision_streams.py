@@ -46,6 +46,8 @@ class Provisioned:
 
     created: tuple[str, ...]
     unchanged: tuple[str, ...]
+    updated: tuple[str, ...] = ()
+    """Consumers whose delivery pace (ack wait, max deliver, max ack pending) was brought in line."""
 
 
 def stream_configs(settings: Settings) -> list[StreamConfig]:
@@ -82,7 +84,13 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
 
 
 def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
-    """Durable pull consumers; ``max_deliver=-1`` because a transient failure is never a drop."""
+    """Durable pull consumers; ``max_deliver=-1`` because a transient failure is never a drop.
+
+    ``max_ack_pending=1``: the server hands out the next message only once the previous one is
+    acknowledged, so a message redelivered after a crash or a retry comes back before anything
+    after it. With more in flight, a read model would apply a later event first and then skip the
+    redelivered one as already passed, and ingest would apply one employee's events out of order.
+    """
 
     def durable(name: str, subjects: str) -> ConsumerConfig:
         return ConsumerConfig(
@@ -92,7 +100,7 @@ def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=settings.consumer_ack_wait_seconds,
             max_deliver=-1,
-            max_ack_pending=1000,
+            max_ack_pending=1,
         )
 
     consumers: dict[str, list[ConsumerConfig]] = {INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)]}
@@ -116,6 +124,8 @@ STREAM_FIELDS = ["subjects", "retention", "storage", "discard", "max_age", "max_
                  "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs"]  # fmt: skip
 CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver",
                    "max_ack_pending"]  # fmt: skip
+EDITABLE_CONSUMER_FIELDS = {"ack_wait", "max_deliver", "max_ack_pending"}
+"""Delivery pace only: changing them loses and reorders nothing, so provisioning applies them."""
 
 
 def sender_consumer_configs(settings: Settings, senders: Senders) -> list[ConsumerConfig]:
@@ -141,6 +151,7 @@ def sender_consumer_configs(settings: Settings, senders: Senders) -> list[Consum
 async def provision_streams(js: JetStreamContext, settings: Settings, senders: Senders) -> Provisioned:
     """Create what is missing; raise ProvisioningConflict listing every difference found."""
     created: list[str] = []
+    updated: list[str] = []
     unchanged: list[str] = []
     conflicts: list[str] = []
     for config in stream_configs(settings):
@@ -165,6 +176,12 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
                 created.append(name)
                 continue
             found = _differences(consumer, cinfo.config, CONSUMER_FIELDS)
+            if found and not _differences(
+                consumer, cinfo.config, sorted(set(CONSUMER_FIELDS) - EDITABLE_CONSUMER_FIELDS)
+            ):
+                await js.add_consumer(stream, consumer)  # the server updates an existing durable in place
+                updated.append(name)
+                continue
             conflicts += [f"{name}: {d}" for d in found]
             if not found:
                 unchanged.append(name)
@@ -173,4 +190,4 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
             "existing streams or consumers differ from Jejak's settings; change them deliberately "
             "(nats stream edit / consumer edit) or adjust JEJAK_* settings:\n  " + "\n  ".join(conflicts)
         )
-    return Provisioned(tuple(created), tuple(unchanged))
+    return Provisioned(tuple(created), tuple(unchanged), tuple(updated))

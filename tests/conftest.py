@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,15 @@ def stack() -> Iterator[Stack]:
         asyncio.run(provision(TEST_SETTINGS, nats_url, database_url))
         yield Stack(nats_url, database_url, TEST_SETTINGS, 0.0, time.monotonic() - began)
         return
+    with embedded_stack() as started:
+        STARTUP["servers"] = started.started_in_seconds
+        STARTUP["provisioning"] = started.provisioned_in_seconds
+        yield started
+
+
+@contextmanager
+def embedded_stack(settings: Settings = TEST_SETTINGS) -> Iterator[Stack]:
+    """Fresh embedded servers on free ports in a temporary folder, provisioned; removed on exit."""
     home = Path(tempfile.mkdtemp(prefix="jejak-test-"))
     home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
     try:
@@ -71,20 +81,18 @@ def stack() -> Iterator[Stack]:
             nats_port=free_port(),
             nats_monitor_port=free_port(),
             postgres_port=free_port(),
-            postgres_os_user=TEST_SETTINGS.embedded_postgres_os_user,
-            nats_sync_always=TEST_SETTINGS.nats_sync_always,
-            senders=load_senders(TEST_SETTINGS.senders_file),
+            postgres_os_user=settings.embedded_postgres_os_user,
+            nats_sync_always=settings.nats_sync_always,
+            senders=load_senders(settings.senders_file),
         ) as urls:
             began = time.monotonic()
-            asyncio.run(provision(TEST_SETTINGS, urls.nats_url, urls.database_url, urls.admin_database_url))
-            STARTUP["servers"] = urls.started_in_seconds
-            STARTUP["provisioning"] = time.monotonic() - began
+            asyncio.run(provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url))
             yield Stack(
                 urls.nats_url,
                 urls.database_url,
-                TEST_SETTINGS,
+                settings,
                 urls.started_in_seconds,
-                STARTUP["provisioning"],
+                time.monotonic() - began,
                 urls,
             )
     finally:

@@ -3,6 +3,7 @@
 import psycopg
 import pytest
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError
 
 from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
@@ -40,3 +41,21 @@ async def test_records_cannot_be_deleted_or_purged(js: JetStreamContext, stream:
 def test_the_schema_is_in_place(db: psycopg.Connection[tuple[object, ...]]) -> None:
     tables = {row[0] for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
     assert {"jejak_events", "competency_activity", "projection_position"} <= tables
+
+
+async def test_a_consumer_s_delivery_pace_is_brought_in_line_but_nothing_else(
+    stack: Stack, js: JetStreamContext
+) -> None:
+    """max_ack_pending=1 keeps redeliveries in order; an older store's consumer gets it on the next provision."""
+    await js.add_consumer(
+        "REJECTED",
+        ConsumerConfig(
+            durable_name="projection-rejections", filter_subject="asn.rejected.>", deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT, ack_wait=stack.settings.consumer_ack_wait_seconds, max_deliver=-1,
+            max_ack_pending=1000,
+        ),
+    )  # fmt: skip
+    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1000
+    done = await provision(stack.settings, stack.nats_url, stack.database_url)
+    assert done.updated == ("consumer REJECTED/projection-rejections",)
+    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1

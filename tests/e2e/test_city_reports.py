@@ -1,0 +1,204 @@
+"""Every report on a generated city equals a recomputation from the city's raw events.
+
+The city goes through the real pipeline on servers of its own (so no other test's events mix in),
+as its senders would publish it, and the services are killed (SIGKILL) mid-stream and started
+again, so unacknowledged messages are redelivered to ingest and to every projection. The
+expected figures are computed here in plain Python over the list of events — not with the
+projections — and compared with what the API answers: a restart or a redelivery changes nothing.
+"""
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from domain.policy import bundled_policy
+from services.demo.city import City, generate_city
+from services.demo.publisher import publish_city
+from services.lag import projection_lags
+from services.tokens import Role
+from tests.conftest import TEST_SETTINGS, Stack, embedded_stack
+from tests.e2e.conftest import bearer, new_token, services_of
+from tests.e2e.process import JejakProcess
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+POLICY = bundled_policy()
+YEAR = 2026
+
+
+@pytest.fixture(scope="module")
+def city() -> City:
+    return generate_city(seed=31, employees=40, years=2, last_year=YEAR)
+
+
+@pytest.fixture(scope="module")
+def city_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, JejakProcess]]:
+    quick_redelivery = TEST_SETTINGS.model_copy(update={"consumer_ack_wait_seconds": 2.0})
+    with embedded_stack(quick_redelivery) as stack:
+        services = services_of(stack, tmp_path_factory.mktemp("city") / "jejak-run.log")
+        services.start()
+        try:
+            yield stack, services
+        finally:
+            services.interrupt()
+
+
+@pytest.fixture(scope="module")
+async def api(city: City, city_stack: tuple[Stack, JejakProcess]) -> AsyncIterator[httpx.AsyncClient]:
+    """The city loaded and every read model caught up; the API as BKPSDM reads it."""
+    stack, services = city_stack
+    await publish_city(city, stack.sender_url, concurrency=64)
+    connection = await nats.connect(stack.nats_url)
+    js = connection.jetstream()
+
+    async def a_third_ingested() -> bool | None:
+        floor = (await js.consumer_info("INBOX", "ingest")).ack_floor
+        return True if floor is not None and (floor.stream_seq or 0) >= len(city.events) // 3 else None
+
+    await eventually(a_third_ingested, within=60, what="a third of the city ingested")
+    assert services.process is not None
+    services.process.kill()  # no goodbye: in-flight messages are redelivered after ack_wait
+    services.process.wait()
+    services.start()
+
+    async def caught_up() -> bool | None:
+        inbox = await js.consumer_info("INBOX", "ingest")
+        lags = await projection_lags(js)
+        settled = inbox.num_pending == 0 and inbox.num_ack_pending == 0 and all(lag.events == 0 for lag in lags)
+        return True if settled else None
+
+    await eventually(caught_up, within=90, what="the city ingested and projected")
+    await asyncio.sleep(0.3)  # the relay may still have the last notifications in hand
+    await eventually(caught_up, within=30, what="the last notifications projected")
+    await connection.close()
+    headers = bearer(await new_token(stack.database_url, Role.BKPSDM))
+    async with httpx.AsyncClient(base_url=services.api, headers=headers, timeout=30) as client:
+        yield client
+
+
+def of_type(city: City, *types: str) -> list[dict[str, Any]]:
+    return [event.body for event in city.events if event.event_type in types]
+
+
+def current_units(city: City) -> dict[str, str]:
+    """Each employee's unit: the placement with the latest effective date (ties: the later one)."""
+    latest: dict[str, tuple[str, str]] = {}
+    for body in of_type(city, "placement-changed"):
+        if body["employee_nip"] not in latest or body["effective_date"] >= latest[body["employee_nip"]][0]:
+            latest[body["employee_nip"]] = (body["effective_date"], body["unit_code"])
+    return {nip: unit for nip, (_, unit) in latest.items()}
+
+
+def recognised_jp(body: dict[str, Any]) -> Decimal:
+    def amount(key: str) -> Decimal | None:
+        return None if body.get(key) is None else Decimal(str(body[key]))
+
+    return POLICY.recognised_jp(
+        body["training_kind"], hours=amount("hours"), days=amount("days"), scale=body.get("scale", "national"),
+        stated=amount("stated_jp"),
+    )  # fmt: skip
+
+
+async def test_jp_compliance_per_unit(city: City, api: httpx.AsyncClient) -> None:
+    units, registered = current_units(city), {b["employee_nip"]: b for b in of_type(city, "employee-registered")}
+    jp: dict[str, Decimal] = defaultdict(Decimal)
+    for body in of_type(city, "training-completed"):
+        if body["end_date"].startswith(str(YEAR)):
+            jp[body["employee_nip"]] += recognised_jp(body)
+    staff: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for nip, unit in units.items():
+        if registered[nip]["start_date"] <= f"{YEAR}-12-31":
+            target = POLICY.jp_target.get(registered[nip]["asn_kind"], Decimal(20))
+            staff[unit].append((jp[nip], target))
+    expected = {
+        unit: (
+            len(rows),
+            sum(1 for j, t in rows if j >= t),
+            float(median(j for j, _ in rows)),
+            sum(1 for j, _ in rows if j == 0),
+        )
+        for unit, rows in staff.items()
+    }
+
+    answer = (await api.get("/reports/jp-compliance", params={"year": YEAR})).json()
+    found = {
+        u["unit_code"]: (u["employees"], u["meeting_target"], u["median_jp"], u["without_jp"]) for u in answer["units"]
+    }
+    assert found == expected
+
+
+async def test_predikat_distribution_per_unit(city: City, api: httpx.AsyncClient) -> None:
+    unit_of: dict[str, str] = {}
+    in_force: dict[str, tuple[str, int]] = {}  # evaluation id -> (unit at the time, predikat)
+    annual: dict[str, str] = {}  # evaluation id -> year
+    for event in city.events:
+        body = event.body
+        if event.event_type == "placement-changed":
+            unit_of[body["employee_nip"]] = body["unit_code"]
+        elif event.event_type == "performance-evaluated" and body["period"] == "annual":
+            in_force[body["evaluation_id"]] = (unit_of[body["employee_nip"]], body["predikat"])
+            annual[body["evaluation_id"]] = str(body["year"])
+        elif event.event_type == "evaluation-corrected" and body["supersedes"] in in_force:
+            del in_force[body["supersedes"]]
+            in_force[body["evaluation_id"]] = (unit_of[body["employee_nip"]], body["predikat"])
+            annual[body["evaluation_id"]] = annual[body["supersedes"]]
+    expected = Counter(pair for key, pair in in_force.items() if annual[key] == str(YEAR))
+
+    answer = (await api.get("/reports/predikat-distribution", params={"year": YEAR})).json()
+    found = Counter({(u["unit_code"], p["predikat"]): p["employees"] for u in answer["units"] for p in u["predikat"]})
+    assert found == expected
+    assert sum(found.values()) > 0
+
+
+async def test_complaints_per_unit(city: City, api: httpx.AsyncClient) -> None:
+    received = [b for b in of_type(city, "complaint-received") if b["received_on"].startswith(str(YEAR))]
+    by_unit: dict[str, Counter[str]] = defaultdict(Counter)
+    for body in received:
+        by_unit[body["target_unit_code"]][body["classification"]] += 1
+    answer = (await api.get("/reports/complaints", params={"year": YEAR, "as_of": f"{YEAR}-12-31"})).json()
+    found = {u["unit_code"]: u["by_classification"] for u in answer["units"] if u["received"]}
+    assert found == {unit: dict(counts) for unit, counts in by_unit.items()}
+    assert sum(u["received"] for u in answer["units"]) == len(received)
+
+
+async def test_discipline_register(city: City, api: httpx.AsyncClient) -> None:
+    opened = [b for b in of_type(city, "disciplinary-case-opened") if b["opened_on"].startswith(str(YEAR))]
+    penalised = {(b["employee_nip"], b["case_id"]): b["penalty_code"] for b in of_type(city, "penalty-imposed")}
+    answer = (await api.get("/reports/discipline", params={"year": YEAR, "as_of": f"{YEAR}-12-31"})).json()
+    found = {(c["nip"], c["case_id"]): c["penalty_code"] for c in answer["cases"]}
+    assert found == {
+        (b["employee_nip"], b["case_id"]): penalised.get((b["employee_nip"], b["case_id"])) for b in opened
+    }
+
+
+async def test_every_dossier_holds_every_fact_about_its_employee(city: City, api: httpx.AsyncClient) -> None:
+    facts: Counter[str] = Counter(
+        body["employee_nip"] for event in city.events if "employee_nip" in (body := event.body)
+    )
+    named = Counter(b["named_employee_nip"] for b in of_type(city, "complaint-received") if b.get("named_employee_nip"))
+    for nip in sorted(facts)[:12]:
+        dossier = (await api.get(f"/employees/{nip}/dossier")).json()
+        kinds = Counter(entry["kind"] for entry in dossier["timeline"])
+        assert sum(kinds.values()) - kinds["complaint-named"] == facts[nip]
+        assert kinds["complaint-named"] == named[nip]
+
+
+async def test_evaluation_completeness(city: City, api: httpx.AsyncClient) -> None:
+    plans = {b["employee_nip"]: b["period_kind"] for b in of_type(city, "performance-plan-set") if b["year"] == YEAR}
+    done: dict[str, set[str]] = defaultdict(set)
+    for body in of_type(city, "performance-evaluated"):
+        if body["year"] == YEAR:
+            done[body["employee_nip"]].add(body["period"])
+    periods = {"quarterly": [f"Q{q}" for q in range(1, 5)], "monthly": [f"M{m:02d}" for m in range(1, 13)]}
+    expected = {nip: [p for p in [*periods[kind], "annual"] if p not in done[nip]] for nip, kind in plans.items()}
+    params: dict[str, str | int] = {"year": YEAR, "as_of": date(YEAR + 1, 12, 31).isoformat()}
+    answer = (await api.get("/reports/evaluation-completeness", params=params)).json()
+    assert {e["nip"]: e["missing"] for e in answer["employees"]} == expected
