@@ -202,3 +202,54 @@ async def test_evaluation_completeness(city: City, api: httpx.AsyncClient) -> No
     params: dict[str, str | int] = {"year": YEAR, "as_of": date(YEAR + 1, 12, 31).isoformat()}
     answer = (await api.get("/reports/evaluation-completeness", params=params)).json()
     assert {e["nip"]: e["missing"] for e in answer["employees"]} == expected
+
+
+def annual_in_force(city: City, year: int) -> dict[str, int]:
+    """Each employee's annual predikat of ``year`` after corrections."""
+    owner: dict[str, tuple[str, int, int]] = {}  # evaluation id -> (nip, year, predikat)
+    for event in city.events:
+        body = event.body
+        if event.event_type == "performance-evaluated" and body["period"] == "annual":
+            owner[body["evaluation_id"]] = (body["employee_nip"], body["year"], body["predikat"])
+        elif event.event_type == "evaluation-corrected" and body["supersedes"] in owner:
+            nip, of_year, _ = owner.pop(body["supersedes"])
+            owner[body["evaluation_id"]] = (nip, of_year, body["predikat"])
+    return {nip: predikat for nip, of_year, predikat in owner.values() if of_year == year}
+
+
+def penalties_in_force(city: City, on: str) -> set[str]:
+    annulled = {(b["employee_nip"], b["case_id"]) for b in of_type(city, "penalty-annulled") if b["annulled_on"] <= on}
+    return {
+        b["employee_nip"]
+        for b in of_type(city, "penalty-imposed")
+        if (b["employee_nip"], b["case_id"]) not in annulled
+        and b["starts_on"] <= on
+        and (b.get("ends_on") is None or on <= b["ends_on"])
+    }
+
+
+async def test_performance_award_candidates(city: City, api: httpx.AsyncClient) -> None:
+    as_of = f"{YEAR}-12-31"
+    penalised = penalties_in_force(city, as_of)
+    good = POLICY.performance_reward_min_predikat
+    expected = {
+        nip for nip, predikat in annual_in_force(city, YEAR).items() if predikat <= good and nip not in penalised
+    }
+    answer = (await api.get("/reports/reward-eligibility", params={"year": YEAR, "as_of": as_of})).json()
+    assert {e["nip"] for e in answer["employees"] if e["performance_award_candidate"]} == expected
+    assert expected
+
+
+async def test_weak_performers(city: City, api: httpx.AsyncClient) -> None:
+    weak: Counter[str] = Counter()
+    in_force: dict[str, tuple[str, int, int]] = {}
+    for event in city.events:
+        body = event.body
+        if event.event_type == "performance-evaluated":
+            in_force[body["evaluation_id"]] = (body["employee_nip"], body["year"], body["predikat"])
+        elif event.event_type == "evaluation-corrected" and body["supersedes"] in in_force:
+            nip, of_year, _ = in_force.pop(body["supersedes"])
+            in_force[body["evaluation_id"]] = (nip, of_year, body["predikat"])
+    weak.update(nip for nip, of_year, predikat in in_force.values() if of_year == YEAR and predikat >= 3)
+    answer = (await api.get("/reports/weak-performers", params={"year": YEAR})).json()
+    assert Counter(e["nip"] for e in answer["evaluations"]) == weak
