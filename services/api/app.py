@@ -88,7 +88,9 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
         _: Overseer,
         source: Annotated[str | None, Query(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", description="Sender")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        before: Annotated[int | None, Query(ge=1, description="Only older than this stream sequence")] = None,
+        before: Annotated[
+            int | None, Query(ge=1, le=2**63 - 1, description="Only older than this stream sequence")
+        ] = None,
     ) -> RejectionsOut:
         """Refused submissions, newest first, optionally of one sender (auditor, bkpsdm)."""
         async with pool.connection() as conn, conn.cursor() as cur:

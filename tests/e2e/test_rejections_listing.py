@@ -57,3 +57,9 @@ async def test_pages_go_back_in_time(api: httpx.AsyncClient, stack: Stack) -> No
     newest_first = [r["stream_sequence"] for r in first["rejections"] + second["rejections"]]
     assert newest_first == sorted(newest_first, reverse=True)
     assert len(set(newest_first)) == len(newest_first)
+
+
+async def test_a_page_marker_beyond_any_sequence_is_a_bad_filter_not_a_failure(api: httpx.AsyncClient) -> None:
+    """Found by schemathesis: a number past PostgreSQL's bigint made the query fail (500)."""
+    response = await api.get("/rejections", params={"before": 2**64})
+    assert response.status_code == 422
