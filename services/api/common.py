@@ -1,12 +1,16 @@
-"""What every report route shares: the policy, the clock, parameters, scoping and stamps."""
+"""What every report route shares: the policy, the clock, parameters, scoping, stamps, snapshots."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Path, Query
+from psycopg import AsyncCursor, IsolationLevel
+from psycopg_pool import AsyncConnectionPool
 
 from contracts.identifiers import check_employee_number
 from domain.policy import Policy, bundled_policy
+from projections.tracking import position_of
 from services.api.auth import Caller
 from services.api.csv_output import Format
 from services.tokens import Role
@@ -56,3 +60,17 @@ def today() -> date:
 def this_year() -> int:
     """The default report year: the current one in Indonesia's western time."""
     return today().year
+
+
+T = TypeVar("T")
+
+
+async def snapshot(
+    pool: AsyncConnectionPool, projection: str, read: Callable[[AsyncCursor[Any]], Awaitable[T]]
+) -> tuple[int, T]:
+    """``read`` and the projection's position from one REPEATABLE READ snapshot, so they agree."""
+    async with pool.connection() as conn:
+        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+        async with conn.transaction(), conn.cursor() as cur:
+            position = await position_of(cur, projection)
+            return position, await read(cur)

@@ -4,13 +4,11 @@ from datetime import date
 from itertools import groupby
 
 from fastapi import APIRouter
-from psycopg import IsolationLevel
 from pydantic import BaseModel, Field
 
 from projections import complaints
-from projections.tracking import position_of
 from services.api.auth import Anyone, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, this_year, today
+from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
 from services.api.complaints_report import UnitComplaints, unit_report
 from services.api.dependencies import Pool
 
@@ -36,11 +34,7 @@ async def complaints_per_opd(
     """Complaints per OPD: volume by class, working days per stage, SLA breaches, ageing backlog, discipline."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     clock = as_of or today()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, complaints.NAME)
-            rows = await complaints.of_year(cur, year, clock, unit)
+    position, rows = await snapshot(pool, complaints.NAME, lambda cur: complaints.of_year(cur, year, clock, unit))
     units = [
         unit_report(unit_code, list(group), year, clock, policy())
         for unit_code, group in groupby(rows, key=lambda row: row.target_unit_code)

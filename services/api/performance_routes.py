@@ -2,18 +2,18 @@
 
 from datetime import date
 from itertools import groupby
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from psycopg import IsolationLevel
+from psycopg import AsyncCursor
 from pydantic import BaseModel, Field
 
 from domain.performance import PREDIKAT_NAMES
 from projections import completeness as completeness_queries
 from projections import performance
-from projections.tracking import position_of
+from projections.completeness import EvaluationInForce, PlannedEmployee
 from services.api.auth import Anyone, EmployeeReader, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, this_year, today
+from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
 from services.api.completeness_report import EmployeeCompleteness, completeness
 from services.api.dependencies import Pool
 
@@ -52,11 +52,7 @@ async def predikat_distribution(
 ) -> DistributionOut:
     """Annual predikat per OPD against the unit's own predikat and the policy's guideline."""
     unit, year = scoped_unit(caller, opd), year or this_year()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, performance.NAME)
-            rows = await performance.distribution(cur, year, unit)
+    position, rows = await snapshot(pool, performance.NAME, lambda cur: performance.distribution(cur, year, unit))
     units = []
     for unit_code, group in groupby(rows, key=lambda row: row.unit_code):
         counts = list(group)
@@ -105,12 +101,14 @@ async def evaluation_completeness(
     """Missing and late evaluations per employee with a plan, and appraisers who are not the superior."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     clock = as_of or today()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, performance.NAME)
-            plans = await completeness_queries.planned(cur, year, unit)
-            evaluations = await completeness_queries.evaluated(cur, year, unit)
+
+    async def plans_and_evaluations(
+        cur: AsyncCursor[Any],
+    ) -> tuple[list[PlannedEmployee], list[EvaluationInForce]]:
+        plans = await completeness_queries.planned(cur, year, unit)
+        return plans, await completeness_queries.evaluated(cur, year, unit)
+
+    position, (plans, evaluations) = await snapshot(pool, performance.NAME, plans_and_evaluations)
     rows = completeness(year, plans, evaluations, clock, policy())
     if only_gaps:
         rows = [r for r in rows if r.missing or r.late or r.appraised_by_other_than_superior or r.self_appraised]

@@ -6,7 +6,6 @@ from psycopg import IsolationLevel
 from pydantic import BaseModel, Field
 
 from projections import compliance, dossier
-from projections.tracking import position_of
 from services.api.auth import Anyone, EmployeeReader, check_employee_access, responses
 from services.api.common import (
     FormatQuery,
@@ -16,6 +15,7 @@ from services.api.common import (
     Year,
     policy,
     scoped_unit,
+    snapshot,
     stamp,
     this_year,
     valid_number,
@@ -86,11 +86,8 @@ async def jp_compliance(
 ) -> ComplianceOut | Response:
     """20 JP compliance per OPD: employees, share meeting the target, median JP, how many have none."""
     unit, year = scoped_unit(caller, opd), year or this_year()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, dossier.NAME)
-            rows = await compliance.per_unit(cur, year, policy().jp_target, unit)
+    targets = policy().jp_target
+    position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.per_unit(cur, year, targets, unit))
     units = [UnitComplianceOut(**vars(row), share_meeting_target=row.share_meeting_target) for row in rows]
     if wants_csv(request, format_):
         return csv_response(units, UnitComplianceOut, f"jp-compliance-{year}.csv", stamp(position))
@@ -113,11 +110,8 @@ async def jp_compliance_staff(
     """One unit's staff with their JP of the year, fewest first: who has none is at the top."""
     scoped_unit(caller, unit_code)
     year = year or this_year()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, dossier.NAME)
-            rows = await compliance.staff_of(cur, year, policy().jp_target, unit_code)
+    targets = policy().jp_target
+    position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.staff_of(cur, year, targets, unit_code))
     staff = [StaffJpOut(**{**vars(row), "jp": float(row.jp), "target": float(row.target)}) for row in rows]
     if wants_csv(request, format_):
         return csv_response(staff, StaffJpOut, f"jp-{unit_code}-{year}.csv", stamp(position))

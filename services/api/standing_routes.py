@@ -3,13 +3,11 @@
 from datetime import date
 
 from fastapi import APIRouter
-from psycopg import IsolationLevel
 from pydantic import BaseModel, Field
 
 from projections import standing
-from projections.tracking import position_of
 from services.api.auth import EmployeeReader, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, this_year, today
+from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
 from services.api.dependencies import Pool
 from services.api.standing_report import (
     CaseOut,
@@ -48,11 +46,7 @@ async def reward_eligibility(
 ) -> EligibilityOut:
     """Karya Satya due next cycle, performance-award candidates and promotion readiness, per employee."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, standing.NAME)
-            rows = await standing.standings(cur, year, unit)
+    position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.standings(cur, year, unit))
     employees = [eligibility(row, year, clock, policy()) for row in rows]
     return EligibilityOut(
         year=year, as_of=clock, position=position, policy_version=policy().version, employees=employees
@@ -65,11 +59,7 @@ async def weak_performers(
 ) -> WeakPerformersOut:
     """Each Butuh Perbaikan or worse evaluation of the year, and whether development followed in time."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, standing.NAME)
-            rows = await standing.weak_evaluations(cur, year, unit)
+    position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.weak_evaluations(cur, year, unit))
     evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
     return WeakPerformersOut(
         year=year, as_of=clock, position=position, policy_version=policy().version, evaluations=evaluations
@@ -82,11 +72,7 @@ async def discipline_register(
 ) -> DisciplineOut:
     """Disciplinary cases opened in the year, with their penalty, level and whether it is in force."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            position = await position_of(cur, standing.NAME)
-            rows = await standing.cases(cur, year, unit)
+    position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.cases(cur, year, unit))
     return DisciplineOut(
         year=year, as_of=clock, position=position, policy_version=policy().version,
         cases=[case_out(row, clock) for row in rows],
