@@ -83,7 +83,8 @@ async def run_services(
                     pull_timeout=settings.pull_timeout_seconds,
                     max_delay=settings.retry_max_delay_seconds,
                 )
-            running.where["projections"] = "EVENTS, REJECTED -> read models (competency, rejections)"
+            names = ", ".join(projection.name for projection in PROJECTIONS)
+            running.where["projections"] = f"EVENTS, REJECTED -> read models ({names})"
         if wanted & {Service.INGEST, Service.PROJECTIONS}:
             await broker.start()
             stack.push_async_callback(broker.stop)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from projections.worker import PROJECTIONS
 from services.runtime.embedded import nats_data_dir
 from services.runtime.nats_auth import CREDENTIALS_FILE, load_credentials
 from services.runtime.process import free_port, port_is_open
@@ -83,6 +84,7 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     assert up.interrupt() == 0, up.log_path.read_text()
     log = up.log_path.read_text()
     assert "Jejak is running" in log
+    assert all(projection.name in log for projection in PROJECTIONS)  # the banner names every read model
     assert "NATS logins" in log
     assert "jejak tokens create" in log
     assert oct(logins.credentials.stat().st_mode & 0o777) == oct(0o600)
