@@ -135,7 +135,7 @@ _DISTRIBUTION = sql.SQL("""
 SELECT e.unit_code, e.predikat, count(*) AS employees, r.predikat AS unit_predikat
 FROM performance_evaluation e
 LEFT JOIN performance_unit_rating r ON r.unit_code = e.unit_code AND r.year = e.year
-WHERE e.year = %(year)s AND e.period = 'annual' AND e.superseded_by IS NULL AND e.unit_code IS NOT NULL
+WHERE e.year = %(year)s AND e.period = %(period)s AND e.superseded_by IS NULL AND e.unit_code IS NOT NULL
   AND (%(unit)s::text IS NULL OR e.unit_code = %(unit)s)
 GROUP BY e.unit_code, e.predikat, r.predikat
 ORDER BY e.unit_code, e.predikat""")
@@ -149,9 +149,11 @@ class PredikatCount:
     unit_predikat: str | None
 
 
-async def distribution(cur: AsyncCursor[Any], year: int, unit: str | None = None) -> list[PredikatCount]:
-    """Annual evaluations in force per unit and predikat, with the unit's own predikat of that year."""
+async def distribution(
+    cur: AsyncCursor[Any], year: int, unit: str | None = None, period: str = "annual"
+) -> list[PredikatCount]:
+    """Evaluations in force of one period per unit and predikat, with the unit's own predikat of that year."""
     cur.row_factory = class_row(PredikatCount)
-    await cur.execute(_DISTRIBUTION, {"year": year, "unit": unit})
+    await cur.execute(_DISTRIBUTION, {"year": year, "unit": unit, "period": period})
     rows: list[PredikatCount] = await cur.fetchall()
     return rows

@@ -25,6 +25,11 @@ UnitCode = Annotated[str, Path(min_length=1, max_length=128, pattern=PRINTABLE, 
 UnitFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=PRINTABLE, description="Only this unit")]
 AsOf = Annotated[date | None, Query(description="Measure up to this day; default: today")]
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv")]
+Period = Annotated[
+    str, Query(pattern=r"^(annual|Q[1-4]|M(0[1-9]|1[0-2]))$", description="annual (default), Q1-Q4 or M01-M12")
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many rows")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many rows first")]
 
 
 def policy() -> Policy:
@@ -74,3 +79,19 @@ async def snapshot(
         async with conn.transaction(), conn.cursor() as cur:
             position = await position_of(cur, projection)
             return position, await read(cur)
+
+
+def page(rows: list[T], sort: str | None, limit: int, offset: int) -> list[T]:
+    """Sort by one field (``-field`` for descending), then take one page; stable for equal keys."""
+    if sort:
+        field = sort.removeprefix("-")
+        rows = sorted(
+            rows, key=lambda row: (getattr(row, field) is None, getattr(row, field)), reverse=sort.startswith("-")
+        )
+    return rows[offset : offset + limit]
+
+
+def sort_query(*fields: str) -> Any:
+    """A ``sort`` parameter that accepts ``field`` or ``-field`` for the given fields only (422 otherwise)."""
+    names = "|".join(fields)
+    return Query(pattern=rf"^-?({names})$", description=f"Sort by {', '.join(fields)}; prefix - for descending")

@@ -13,7 +13,21 @@ from projections import completeness as completeness_queries
 from projections import performance
 from projections.completeness import EvaluationInForce, PlannedEmployee
 from services.api.auth import Anyone, EmployeeReader, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
+from services.api.common import (
+    AsOf,
+    Limit,
+    Offset,
+    Period,
+    UnitFilter,
+    Year,
+    page,
+    policy,
+    scoped_unit,
+    snapshot,
+    sort_query,
+    this_year,
+    today,
+)
 from services.api.completeness_report import EmployeeCompleteness, completeness
 from services.api.dependencies import Pool
 
@@ -49,10 +63,13 @@ async def predikat_distribution(
     caller: Anyone,
     year: Year | None = None,
     opd: UnitFilter = None,
+    period: Period = "annual",
 ) -> DistributionOut:
-    """Annual predikat per OPD against the unit's own predikat and the policy's guideline."""
+    """Predikat of one period (annual by default) per OPD against the unit's own predikat and the guideline."""
     unit, year = scoped_unit(caller, opd), year or this_year()
-    position, rows = await snapshot(pool, performance.NAME, lambda cur: performance.distribution(cur, year, unit))
+    position, rows = await snapshot(
+        pool, performance.NAME, lambda cur: performance.distribution(cur, year, unit, period)
+    )
     units = []
     for unit_code, group in groupby(rows, key=lambda row: row.unit_code):
         counts = list(group)
@@ -84,6 +101,7 @@ async def predikat_distribution(
 class CompletenessOut(BaseModel):
     year: int
     as_of: date
+    total: int = Field(description="Employees listed in all; `employees` is one page of them.")
     employees: list[EmployeeCompleteness]
     position: int
     policy_version: str
@@ -97,6 +115,9 @@ async def evaluation_completeness(
     opd: UnitFilter = None,
     as_of: AsOf = None,
     only_gaps: Annotated[bool, Query(description="Only employees with something missing, late or odd")] = False,
+    sort: Annotated[str | None, sort_query("nip", "name", "unit_code")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> CompletenessOut:
     """Missing and late evaluations per employee with a plan, and appraisers who are not the superior."""
     unit, year = scoped_unit(caller, opd), year or this_year()
@@ -112,4 +133,7 @@ async def evaluation_completeness(
     rows = completeness(year, plans, evaluations, clock, policy())
     if only_gaps:
         rows = [r for r in rows if r.missing or r.late or r.appraised_by_other_than_superior or r.self_appraised]
-    return CompletenessOut(year=year, as_of=clock, employees=rows, position=position, policy_version=policy().version)
+    return CompletenessOut(
+        year=year, as_of=clock, total=len(rows), employees=page(rows, sort, limit, offset), position=position,
+        policy_version=policy().version,
+    )  # fmt: skip

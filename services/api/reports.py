@@ -1,5 +1,7 @@
 """Report routes about competency: the employee dossier and 20 JP compliance (JSON or CSV)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from psycopg import IsolationLevel
@@ -9,13 +11,17 @@ from projections import compliance, dossier
 from services.api.auth import Anyone, EmployeeReader, check_employee_access, responses
 from services.api.common import (
     FormatQuery,
+    Limit,
     NipPath,
+    Offset,
     UnitCode,
     UnitFilter,
     Year,
+    page,
     policy,
     scoped_unit,
     snapshot,
+    sort_query,
     stamp,
     this_year,
     valid_number,
@@ -70,6 +76,7 @@ class StaffJpOut(BaseModel):
 class StaffComplianceOut(BaseModel):
     year: int
     unit_code: str
+    total: int = Field(description="Staff in the unit; `staff` is one page of them.")
     staff: list[StaffJpOut]
     position: int
     policy_version: str
@@ -106,15 +113,20 @@ async def jp_compliance_staff(
     caller: EmployeeReader,
     year: Year | None = None,
     format_: FormatQuery = None,
+    sort: Annotated[str | None, sort_query("jp", "nip", "name")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> StaffComplianceOut | Response:
     """One unit's staff with their JP of the year, fewest first: who has none is at the top."""
     scoped_unit(caller, unit_code)
     year = year or this_year()
     targets = policy().jp_target
     position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.staff_of(cur, year, targets, unit_code))
-    staff = [StaffJpOut(**{**vars(row), "jp": float(row.jp), "target": float(row.target)}) for row in rows]
+    everyone = [StaffJpOut(**{**vars(row), "jp": float(row.jp), "target": float(row.target)}) for row in rows]
+    staff = page(everyone, sort, limit, offset)
     if wants_csv(request, format_):
         return csv_response(staff, StaffJpOut, f"jp-{unit_code}-{year}.csv", stamp(position))
     return StaffComplianceOut(
-        year=year, unit_code=unit_code, staff=staff, position=position, policy_version=policy().version
-    )
+        year=year, unit_code=unit_code, total=len(everyone), staff=staff, position=position,
+        policy_version=policy().version,
+    )  # fmt: skip

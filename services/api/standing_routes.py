@@ -1,13 +1,27 @@
 """Report routes: reward eligibility and promotion readiness, weak performers' follow-up, discipline register."""
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from projections import standing
 from services.api.auth import EmployeeReader, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
+from services.api.common import (
+    AsOf,
+    Limit,
+    Offset,
+    UnitFilter,
+    Year,
+    page,
+    policy,
+    scoped_unit,
+    snapshot,
+    sort_query,
+    this_year,
+    today,
+)
 from services.api.dependencies import Pool
 from services.api.standing_report import (
     CaseOut,
@@ -24,6 +38,7 @@ router = APIRouter()
 class Stamped(BaseModel):
     year: int
     as_of: date
+    total: int = Field(description="Rows in all; the list is one page of them.")
     position: int = Field(description="Store position the answer was built from.")
     policy_version: str
 
@@ -42,38 +57,69 @@ class DisciplineOut(Stamped):
 
 @router.get("/reports/reward-eligibility", response_model=EligibilityOut, responses=responses(401, 403, 422))
 async def reward_eligibility(
-    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+    pool: Pool,
+    caller: EmployeeReader,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+    as_of: AsOf = None,
+    sort: Annotated[str | None, sort_query("nip", "name", "unit_code")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> EligibilityOut:
     """Karya Satya due next cycle, performance-award candidates and promotion readiness, per employee."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.standings(cur, year, unit))
     employees = [eligibility(row, year, clock, policy()) for row in rows]
     return EligibilityOut(
-        year=year, as_of=clock, position=position, policy_version=policy().version, employees=employees
+        year=year,
+        as_of=clock,
+        position=position,
+        policy_version=policy().version,
+        total=len(employees),
+        employees=page(employees, sort, limit, offset),
     )
 
 
 @router.get("/reports/weak-performers", response_model=WeakPerformersOut, responses=responses(401, 403, 422))
 async def weak_performers(
-    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+    pool: Pool,
+    caller: EmployeeReader,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+    as_of: AsOf = None,
+    sort: Annotated[str | None, sort_query("nip", "name", "follow_up_due_by")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> WeakPerformersOut:
     """Each Butuh Perbaikan or worse evaluation of the year, and whether development followed in time."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.weak_evaluations(cur, year, unit))
     evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
     return WeakPerformersOut(
-        year=year, as_of=clock, position=position, policy_version=policy().version, evaluations=evaluations
+        year=year,
+        as_of=clock,
+        position=position,
+        policy_version=policy().version,
+        total=len(evaluations),
+        evaluations=page(evaluations, sort, limit, offset),
     )
 
 
 @router.get("/reports/discipline", response_model=DisciplineOut, responses=responses(401, 403, 422))
 async def discipline_register(
-    pool: Pool, caller: EmployeeReader, year: Year | None = None, opd: UnitFilter = None, as_of: AsOf = None
+    pool: Pool,
+    caller: EmployeeReader,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+    as_of: AsOf = None,
+    sort: Annotated[str | None, sort_query("opened_on", "nip", "name")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> DisciplineOut:
     """Disciplinary cases opened in the year, with their penalty, level and whether it is in force."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.cases(cur, year, unit))
     return DisciplineOut(
         year=year, as_of=clock, position=position, policy_version=policy().version,
-        cases=[case_out(row, clock) for row in rows],
+        total=len(rows), cases=page([case_out(row, clock) for row in rows], sort, limit, offset),
     )  # fmt: skip

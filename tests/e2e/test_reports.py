@@ -276,3 +276,22 @@ async def test_eligibility_weak_performers_and_discipline_register(stack: Stack,
     [standing] = (await api.get("/reports/reward-eligibility", params=params)).json()["employees"]
     assert standing["nip"] == nip
     assert not standing["performance_award_candidate"]  # no annual evaluation, and a penalty in force
+
+
+async def test_lists_sort_and_page_and_refuse_unknown_sort_fields(stack: Stack, api: httpx.AsyncClient) -> None:
+    unit, keen, other = await a_unit_with_two_employees(stack)
+    await eventually(lambda: compliance(api, unit), what="the unit in the compliance report")
+    path = f"/reports/jp-compliance/{unit}/staff"
+
+    by_jp_desc = (await api.get(path, params={"year": 2026, "sort": "-jp"})).json()
+    assert [s["nip"] for s in by_jp_desc["staff"]] == [keen, other]
+    first = (await api.get(path, params={"year": 2026, "sort": "-jp", "limit": 1})).json()
+    second = (await api.get(path, params={"year": 2026, "sort": "-jp", "limit": 1, "offset": 1})).json()
+    assert (first["total"], [s["nip"] for s in first["staff"]], [s["nip"] for s in second["staff"]]) == (
+        2,
+        [keen],
+        [other],
+    )
+    assert (await api.get(path, params={"sort": "salary"})).status_code == 422
+    assert (await api.get(path, params={"limit": 0})).status_code == 422
+    assert (await api.get("/reports/predikat-distribution", params={"period": "Q5"})).status_code == 422
