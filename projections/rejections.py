@@ -53,9 +53,9 @@ ORDER BY stream_sequence DESC
 LIMIT %(limit)s""")
 
 
-async def apply(cur: AsyncCursor[Any], body: bytes, stream_sequence: int) -> bool:
+async def apply(cur: AsyncCursor[Any], body: bytes, stream_sequence: int, tracking: str = NAME) -> bool:
     """Record one rejection inside the caller's transaction; False when already applied."""
-    if not await claim(cur, NAME, stream_sequence):
+    if not await claim(cur, tracking, stream_sequence):
         return False
     rejection = RejectionV1.model_validate_json(body)
     await cur.execute(

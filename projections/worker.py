@@ -5,6 +5,7 @@ with back-off (never skipped), so a read model never silently misses an event.
 """
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,79 +14,73 @@ from faststream import AckPolicy
 from faststream.exceptions import NackMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
-from psycopg import AsyncCursor
+from psycopg import AsyncCursor, sql
 from psycopg_pool import AsyncConnectionPool
 
 from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
 from projections import competency, complaints, directory, dossier, performance, rejections, standing
+from projections.compliance import DOSSIER_ENTRY_BY_KIND
 
 log = logging.getLogger(__name__)
 
-Apply = Callable[[AsyncCursor[Any], bytes, int], Awaitable[bool]]
-"""(cursor, message body, stream sequence) -> whether it was new."""
+Apply = Callable[[AsyncCursor[Any], bytes, int, str], Awaitable[bool]]
+"""(cursor, message body, stream sequence, tracking name) -> whether it was new."""
+
+_CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)")
 
 
 @dataclass(frozen=True)
 class Projection:
-    """A read model, the stream it is built from, and the tables it writes."""
+    """A read model, the stream it is built from, and the statements that create its tables."""
 
     name: str
     stream: str
     subjects: str
     apply: Apply
-    tables: tuple[str, ...]
+    ddl: tuple[sql.SQL, ...]
 
     @property
     def durable(self) -> str:
         """Its own durable consumer, so each read model keeps (and reports) its own lag."""
         return projection_consumer(self.name)
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Every table the DDL creates, in order (indexes go with them)."""
+        return tuple(m for statement in self.ddl for m in _CREATE_TABLE.findall(statement.as_string()))
 
-def from_envelopes(apply: Callable[[AsyncCursor[Any], StoredEventEnvelope], Awaitable[bool]]) -> Apply:
+    @property
+    def from_store(self) -> bool:
+        """Built from EVENTS, so it can be rebuilt from the event store itself."""
+        return self.stream == EVENTS_STREAM
+
+
+def from_envelopes(apply: Callable[[AsyncCursor[Any], StoredEventEnvelope, str], Awaitable[bool]]) -> Apply:
     """An EVENTS projection: the body is a stored-event envelope, positioned by the store."""
 
-    async def apply_body(cur: AsyncCursor[Any], body: bytes, _: int) -> bool:
-        return await apply(cur, StoredEventEnvelope.model_validate_json(body))
+    async def apply_body(cur: AsyncCursor[Any], body: bytes, _: int, tracking: str) -> bool:
+        return await apply(cur, StoredEventEnvelope.model_validate_json(body), tracking)
 
     return apply_body
 
 
+def events_projection(
+    name: str, apply: Callable[[AsyncCursor[Any], StoredEventEnvelope, str], Awaitable[bool]], ddl: tuple[sql.SQL, ...]
+) -> Projection:
+    return Projection(name, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(apply), ddl)
+
+
 PROJECTIONS = (
-    Projection(
-        competency.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(competency.apply), ("competency_activity",)
-    ),
-    Projection(directory.NAME, EVENTS_STREAM, EVENTS_SUBJECTS, from_envelopes(directory.apply), ("employee",)),
-    Projection(
-        dossier.NAME,
-        EVENTS_STREAM,
-        EVENTS_SUBJECTS,
-        from_envelopes(dossier.apply),
-        ("dossier_employee", "dossier_entry", "dossier_complaint"),
-    ),
-    Projection(
-        performance.NAME,
-        EVENTS_STREAM,
-        EVENTS_SUBJECTS,
-        from_envelopes(performance.apply),
-        ("performance_person", "performance_placement", "performance_plan", "performance_evaluation"),
-    ),
-    Projection(
-        complaints.NAME,
-        EVENTS_STREAM,
-        EVENTS_SUBJECTS,
-        from_envelopes(complaints.apply),
-        ("complaint", "complaint_discipline"),
-    ),
-    Projection(
-        standing.NAME,
-        EVENTS_STREAM,
-        EVENTS_SUBJECTS,
-        from_envelopes(standing.apply),
-        ("standing_employee", "standing_evaluation", "standing_training", "standing_reward", "standing_case"),
-    ),
-    Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, ("rejection",)),
+    events_projection(competency.NAME, competency.apply, competency.COMPETENCY_TABLES),
+    events_projection(directory.NAME, directory.apply, directory.DIRECTORY_TABLES),
+    events_projection(dossier.NAME, dossier.apply, (*dossier.DOSSIER_TABLES, DOSSIER_ENTRY_BY_KIND)),
+    events_projection(performance.NAME, performance.apply, performance.PERFORMANCE_TABLES),
+    events_projection(complaints.NAME, complaints.apply, complaints.COMPLAINT_TABLES),
+    events_projection(standing.NAME, standing.apply, standing.STANDING_TABLES),
+    Projection(rejections.NAME, REJECTED_STREAM, REJECTED_SUBJECTS, rejections.apply, rejections.REJECTION_TABLES),
 )
+BY_NAME = {projection.name: projection for projection in PROJECTIONS}
 
 
 def register_projection(
@@ -105,7 +100,7 @@ def register_projection(
         raw = msg.raw_message
         try:
             async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                await projection.apply(cur, msg.body, raw.metadata.sequence.stream)
+                await projection.apply(cur, msg.body, raw.metadata.sequence.stream, projection.name)
         except Exception as error:
             delay = min(2.0 ** max(raw.metadata.num_delivered - 1, 0), max_delay)
             log.exception("projection %s failed on %s; retry in %.0f s", projection.name, raw.subject, delay)

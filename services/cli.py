@@ -22,6 +22,7 @@ from services.demo.cli import demo_app
 from services.docs import extra_docs, stale_docs, write_docs
 from services.nats_login import nats_url_as, services_nats_url
 from services.preflight import NotProvisioned
+from services.projections_cli import projections_app
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
 from services.publish import NotPublishable, publish_file, read_event
@@ -284,6 +285,7 @@ def rejections_command(
 
 app.add_typer(tokens_app(lambda: external_urls(Settings())[1]), name="tokens")
 app.add_typer(demo_app, name="demo")
+app.add_typer(projections_app(lambda: external_urls(Settings())[1]), name="projections")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -1,0 +1,131 @@
+"""Rebuild a read model from the event store without downtime, and drop the version it replaced.
+
+The new version is built in a schema of its own (``rebuild_<name>``) while the live one keeps
+serving and being updated. The switch is one transaction: it takes the live position row (so the
+live worker finishes or waits), locks the live tables, applies what the store recorded since the
+last page, moves the live tables to ``retired_<name>_<time>`` and the new ones into ``public``, and
+hands the new position to the live name. Readers see the old tables until the commit and the new
+ones after it; the live worker continues from the new position, skipping what the rebuild applied.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import psycopg
+from psycopg import AsyncConnection, AsyncCursor, sql
+
+from domain.records import Records
+from projections.worker import BY_NAME, Projection
+from services.relay.translate import envelope_of
+
+PAGE = 500
+
+
+class CannotRebuild(ValueError):
+    """Unknown projection, one not built from the store, or no retired version to drop."""
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    name: str
+    position: int
+    events: int
+    retired_schema: str
+
+
+def projection_named(name: str) -> Projection:
+    projection = BY_NAME.get(name)
+    if projection is None:
+        raise CannotRebuild(f"no read model {name!r}; there are {', '.join(BY_NAME)}")
+    if not projection.from_store:
+        raise CannotRebuild(f"{name} is built from {projection.stream}, not from the event store")
+    return projection
+
+
+async def rebuild(
+    records: Records, database_url: str, name: str, progress: Callable[[int, int], None] | None = None
+) -> Rebuilt:
+    """Replay the store into a new version of ``name`` and switch to it; the old one is retired, not dropped."""
+    projection = projection_named(name)
+    work, tracking = f"rebuild_{name}", f"{name}@rebuild"
+    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(work)))
+        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(work)))
+        await conn.execute("DELETE FROM projection_position WHERE projection = %s", (tracking,))
+        async with conn.transaction():
+            await _inside(conn, work)
+            for statement in projection.ddl:
+                await conn.execute(statement)
+        position, applied = 0, 0
+        while True:  # pages while the live version serves
+            async with conn.transaction(), conn.cursor() as cur:
+                await _inside(conn, work)
+                count, position = await _apply_page(records, projection, cur, position, tracking)
+            applied += count
+            if progress is not None:
+                progress(position, max(position, await _head(records)))
+            if count == 0:
+                break
+        retired = f"retired_{name}_{datetime.now(UTC):%Y%m%d%H%M%S}"
+        async with conn.transaction(), conn.cursor() as cur:
+            await cur.execute(
+                "INSERT INTO projection_position (projection, position) VALUES (%s, 0) ON CONFLICT DO NOTHING", (name,)
+            )
+            await cur.execute("SELECT position FROM projection_position WHERE projection = %s FOR UPDATE", (name,))
+            live = sql.SQL(", ").join(sql.Identifier("public", table) for table in projection.tables)
+            await cur.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(live))
+            await _inside(conn, work)
+            while (caught_up := await _apply_page(records, projection, cur, position, tracking))[0]:
+                applied, position = applied + caught_up[0], caught_up[1]
+            await cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(retired)))
+            for table in projection.tables:
+                await cur.execute(_move(table, "public", retired))
+                await cur.execute(_move(table, work, "public"))
+            await cur.execute(
+                "UPDATE projection_position SET projection = %s WHERE projection = %s", (f"{name}@{retired}", name)
+            )
+            await cur.execute("UPDATE projection_position SET projection = %s WHERE projection = %s", (name, tracking))
+        await conn.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(work)))
+    return Rebuilt(name, position, applied, retired)
+
+
+def drop_old(database_url: str, name: str) -> list[str]:
+    """Drop every retired version of ``name``; returns the schemas dropped."""
+    projection_named(name)
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY nspname", (f"retired\\_{name}\\_%",)
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+            conn.execute("DELETE FROM projection_position WHERE projection = %s", (f"{name}@{schema}",))
+    return [str(schema) for (schema,) in rows]
+
+
+async def _inside(conn: AsyncConnection[Any], schema: str) -> None:
+    """The new version's tables first; the position table stays in public."""
+    await conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
+
+
+async def _apply_page(
+    records: Records, projection: Projection, cur: AsyncCursor[Any], after: int, tracking: str
+) -> tuple[int, int]:
+    notifications = await anyio.to_thread.run_sync(
+        lambda: records.recorder.select_notifications(start=after + 1, limit=PAGE)
+    )
+    for notification in notifications:
+        body = envelope_of(records, notification).model_dump_json().encode()
+        await projection.apply(cur, body, notification.id, tracking)
+    return len(notifications), (notifications[-1].id if notifications else after)
+
+
+async def _head(records: Records) -> int:
+    head: int | None = await anyio.to_thread.run_sync(records.recorder.max_notification_id)
+    return head or 0
+
+
+def _move(table: str, source: str, target: str) -> sql.Composed:
+    return sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(sql.Identifier(source, table), sql.Identifier(target))
