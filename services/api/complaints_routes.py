@@ -3,13 +3,26 @@
 from datetime import date
 from itertools import groupby
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from projections import complaints
 from services.api.auth import Anyone, responses
-from services.api.common import AsOf, UnitFilter, Year, policy, scoped_unit, snapshot, this_year, today
+from services.api.common import (
+    AsOf,
+    FormatQuery,
+    UnitFilter,
+    Year,
+    policy,
+    scoped_unit,
+    snapshot,
+    stamp,
+    this_year,
+    today,
+)
 from services.api.complaints_report import UnitComplaints, unit_report
+from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
 
 router = APIRouter()
@@ -25,12 +38,14 @@ class ComplaintsOut(BaseModel):
 
 @router.get("/reports/complaints", response_model=ComplaintsOut, responses=responses(401, 403, 422))
 async def complaints_per_opd(
+    request: Request,
     pool: Pool,
     caller: Anyone,
     year: Year | None = None,
     opd: UnitFilter = None,
     as_of: AsOf = None,
-) -> ComplaintsOut:
+    format_: FormatQuery = None,
+) -> ComplaintsOut | Response:
     """Complaints per OPD: volume by class, working days per stage, SLA breaches, ageing backlog, discipline."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     clock = as_of or today()
@@ -39,4 +54,6 @@ async def complaints_per_opd(
         unit_report(unit_code, list(group), year, clock, policy())
         for unit_code, group in groupby(rows, key=lambda row: row.target_unit_code)
     ]
+    if wants_csv(request, format_):
+        return csv_response(units, UnitComplaints, f"complaints-{year}.csv", stamp(position))
     return ComplaintsOut(year=year, as_of=clock, units=units, position=position, policy_version=policy().version)

@@ -2,9 +2,10 @@
 
 import csv
 import io
+import json
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import Request
@@ -28,14 +29,32 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested objects become dotted columns; lists of plain values one cell, space-separated."""
+    if isinstance(value, dict):
+        cells: dict[str, Any] = {}
+        for key, item in value.items():
+            cells |= flat(item, f"{prefix}{key}.")
+        return cells
+    if isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
+        return {prefix.rstrip("."): " ".join(str(item) for item in value)}
+    if isinstance(value, list):
+        return {prefix.rstrip("."): json.dumps(value, ensure_ascii=False)}
+    return {prefix.rstrip("."): value}
+
+
 def csv_response(
     rows: Sequence[BaseModel], row_type: type[BaseModel], filename: str, stamp: dict[str, str]
 ) -> Response:
-    """One header line, one line per row; where the figures come from goes in response headers."""
+    """One header line (the model's fields, nested ones dotted), one line per row; where the
+    figures come from goes in response headers."""
+    flattened = [flat(row.model_dump(mode="json")) for row in rows]
+    columns = list(dict.fromkeys([*row_type.model_fields, *(key for cells in flattened for key in cells)]))
+    columns = [c for c in columns if any(c in cells for cells in flattened)] or list(row_type.model_fields)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(row_type.model_fields), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
-        writer.writerow(row.model_dump(mode="json"))
+    for cells in flattened:
+        writer.writerow(cells)
     headers = {"Content-Disposition": content_disposition(filename), **stamp}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

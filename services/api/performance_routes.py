@@ -4,7 +4,8 @@ from datetime import date
 from itertools import groupby
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from psycopg import AsyncCursor
 from pydantic import BaseModel, Field
 
@@ -15,6 +16,7 @@ from projections.completeness import EvaluationInForce, PlannedEmployee
 from services.api.auth import Anyone, EmployeeReader, responses
 from services.api.common import (
     AsOf,
+    FormatQuery,
     Limit,
     Offset,
     Period,
@@ -25,10 +27,12 @@ from services.api.common import (
     scoped_unit,
     snapshot,
     sort_query,
+    stamp,
     this_year,
     today,
 )
 from services.api.completeness_report import EmployeeCompleteness, completeness
+from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
 
 router = APIRouter()
@@ -50,6 +54,31 @@ class UnitDistributionOut(BaseModel):
     deviates_from_guideline: bool
 
 
+class DistributionRow(BaseModel):
+    """The distribution as a table: one line per unit and predikat."""
+
+    unit_code: str
+    unit_predikat: str | None
+    predikat: int
+    name: str
+    employees: int
+    share: float
+    guideline_max_sangat_baik: float | None
+    deviates_from_guideline: bool
+
+
+def distribution_rows(units: list[UnitDistributionOut]) -> list[DistributionRow]:
+    return [
+        DistributionRow(
+            unit_code=unit.unit_code, unit_predikat=unit.unit_predikat, predikat=p.predikat, name=p.name,
+            employees=p.employees, share=p.share, guideline_max_sangat_baik=unit.guideline_max_sangat_baik,
+            deviates_from_guideline=unit.deviates_from_guideline,
+        )
+        for unit in units
+        for p in unit.predikat
+    ]  # fmt: skip
+
+
 class DistributionOut(BaseModel):
     year: int
     units: list[UnitDistributionOut]
@@ -59,12 +88,14 @@ class DistributionOut(BaseModel):
 
 @router.get("/reports/predikat-distribution", response_model=DistributionOut, responses=responses(401, 403, 422))
 async def predikat_distribution(
+    request: Request,
     pool: Pool,
     caller: Anyone,
     year: Year | None = None,
     opd: UnitFilter = None,
     period: Period = "annual",
-) -> DistributionOut:
+    format_: FormatQuery = None,
+) -> DistributionOut | Response:
     """Predikat of one period (annual by default) per OPD against the unit's own predikat and the guideline."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     position, rows = await snapshot(
@@ -95,6 +126,9 @@ async def predikat_distribution(
                 deviates_from_guideline=cap is not None and sangat_baik > cap,
             )
         )
+    if wants_csv(request, format_):
+        table = distribution_rows(units)
+        return csv_response(table, DistributionRow, f"predikat-distribution-{year}.csv", stamp(position))
     return DistributionOut(year=year, units=units, position=position, policy_version=policy().version)
 
 
@@ -109,6 +143,7 @@ class CompletenessOut(BaseModel):
 
 @router.get("/reports/evaluation-completeness", response_model=CompletenessOut, responses=responses(401, 403, 422))
 async def evaluation_completeness(
+    request: Request,
     pool: Pool,
     caller: EmployeeReader,
     year: Year | None = None,
@@ -118,7 +153,8 @@ async def evaluation_completeness(
     sort: Annotated[str | None, sort_query("nip", "name", "unit_code")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> CompletenessOut:
+    format_: FormatQuery = None,
+) -> CompletenessOut | Response:
     """Missing and late evaluations per employee with a plan, and appraisers who are not the superior."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     clock = as_of or today()
@@ -133,7 +169,10 @@ async def evaluation_completeness(
     rows = completeness(year, plans, evaluations, clock, policy())
     if only_gaps:
         rows = [r for r in rows if r.missing or r.late or r.appraised_by_other_than_superior or r.self_appraised]
+    listed = page(rows, sort, limit, offset)
+    if wants_csv(request, format_):
+        return csv_response(listed, EmployeeCompleteness, f"evaluation-completeness-{year}.csv", stamp(position))
     return CompletenessOut(
-        year=year, as_of=clock, total=len(rows), employees=page(rows, sort, limit, offset), position=position,
+        year=year, as_of=clock, total=len(rows), employees=listed, position=position,
         policy_version=policy().version,
     )  # fmt: skip

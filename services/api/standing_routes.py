@@ -3,13 +3,15 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from projections import standing
 from services.api.auth import EmployeeReader, responses
 from services.api.common import (
     AsOf,
+    FormatQuery,
     Limit,
     Offset,
     UnitFilter,
@@ -19,9 +21,11 @@ from services.api.common import (
     scoped_unit,
     snapshot,
     sort_query,
+    stamp,
     this_year,
     today,
 )
+from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
 from services.api.standing_report import (
     CaseOut,
@@ -57,6 +61,7 @@ class DisciplineOut(Stamped):
 
 @router.get("/reports/reward-eligibility", response_model=EligibilityOut, responses=responses(401, 403, 422))
 async def reward_eligibility(
+    request: Request,
     pool: Pool,
     caller: EmployeeReader,
     year: Year | None = None,
@@ -65,11 +70,15 @@ async def reward_eligibility(
     sort: Annotated[str | None, sort_query("nip", "name", "unit_code")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> EligibilityOut:
+    format_: FormatQuery = None,
+) -> EligibilityOut | Response:
     """Karya Satya due next cycle, performance-award candidates and promotion readiness, per employee."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.standings(cur, year, unit))
     employees = [eligibility(row, year, clock, policy()) for row in rows]
+    if wants_csv(request, format_):
+        listed = page(employees, sort, limit, offset)
+        return csv_response(listed, Eligibility, f"reward-eligibility-{year}.csv", stamp(position))
     return EligibilityOut(
         year=year,
         as_of=clock,
@@ -82,6 +91,7 @@ async def reward_eligibility(
 
 @router.get("/reports/weak-performers", response_model=WeakPerformersOut, responses=responses(401, 403, 422))
 async def weak_performers(
+    request: Request,
     pool: Pool,
     caller: EmployeeReader,
     year: Year | None = None,
@@ -90,11 +100,15 @@ async def weak_performers(
     sort: Annotated[str | None, sort_query("nip", "name", "follow_up_due_by")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> WeakPerformersOut:
+    format_: FormatQuery = None,
+) -> WeakPerformersOut | Response:
     """Each Butuh Perbaikan or worse evaluation of the year, and whether development followed in time."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.weak_evaluations(cur, year, unit))
     evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
+    if wants_csv(request, format_):
+        listed = page(evaluations, sort, limit, offset)
+        return csv_response(listed, WeakFollowUp, f"weak-performers-{year}.csv", stamp(position))
     return WeakPerformersOut(
         year=year,
         as_of=clock,
@@ -107,6 +121,7 @@ async def weak_performers(
 
 @router.get("/reports/discipline", response_model=DisciplineOut, responses=responses(401, 403, 422))
 async def discipline_register(
+    request: Request,
     pool: Pool,
     caller: EmployeeReader,
     year: Year | None = None,
@@ -115,11 +130,14 @@ async def discipline_register(
     sort: Annotated[str | None, sort_query("opened_on", "nip", "name")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> DisciplineOut:
+    format_: FormatQuery = None,
+) -> DisciplineOut | Response:
     """Disciplinary cases opened in the year, with their penalty, level and whether it is in force."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.cases(cur, year, unit))
+    cases = page([case_out(row, clock) for row in rows], sort, limit, offset)
+    if wants_csv(request, format_):
+        return csv_response(cases, CaseOut, f"discipline-{year}.csv", stamp(position))
     return DisciplineOut(
-        year=year, as_of=clock, position=position, policy_version=policy().version,
-        total=len(rows), cases=page([case_out(row, clock) for row in rows], sort, limit, offset),
+        year=year, as_of=clock, position=position, policy_version=policy().version, total=len(rows), cases=cases,
     )  # fmt: skip

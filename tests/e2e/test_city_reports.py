@@ -8,6 +8,8 @@ projections — and compared with what the API answers: a restart or a redeliver
 """
 
 import asyncio
+import csv
+import io
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
@@ -253,3 +255,28 @@ async def test_weak_performers(city: City, api: httpx.AsyncClient) -> None:
     weak.update(nip for nip, of_year, predikat in in_force.values() if of_year == YEAR and predikat >= 3)
     answer = (await api.get("/reports/weak-performers", params={"year": YEAR})).json()
     assert Counter(e["nip"] for e in answer["evaluations"]) == weak
+
+
+LISTS = {
+    "/reports/jp-compliance": "units",
+    "/reports/predikat-distribution": None,  # CSV: one line per unit and predikat
+    "/reports/evaluation-completeness": "employees",
+    "/reports/reward-eligibility": "employees",
+    "/reports/weak-performers": "evaluations",
+    "/reports/discipline": "cases",
+    "/reports/complaints": "units",
+}
+
+
+@pytest.mark.parametrize("path", sorted(LISTS))
+async def test_every_report_comes_as_csv_with_its_stamp(path: str, api: httpx.AsyncClient) -> None:
+    params: dict[str, str | int] = {"year": YEAR, "as_of": f"{YEAR}-12-31", "limit": 1000}
+    as_json = (await api.get(path, params=params)).json()
+    as_csv = await api.get(path, params={**params, "format": "csv"})
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert int(as_csv.headers["jejak-position"]) == as_json["position"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    key = LISTS[path]
+    expected = len(as_json[key]) if key else sum(len(unit["predikat"]) for unit in as_json["units"])
+    assert len(rows) == expected > 0
