@@ -21,6 +21,7 @@ import httpx
 import nats
 import pytest
 
+from contracts.reference import penalty_levels
 from domain.policy import bundled_policy
 from services.demo.city import City, generate_city
 from services.demo.publisher import publish_city
@@ -33,6 +34,7 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 POLICY = bundled_policy()
+MEDIUM_OR_HEAVY_CODES = {code for code, level in penalty_levels().items() if level in {"S", "B"}}
 YEAR = 2026
 
 
@@ -280,3 +282,113 @@ async def test_every_report_comes_as_csv_with_its_stamp(path: str, api: httpx.As
     key = LISTS[path]
     expected = len(as_json[key]) if key else sum(len(unit["predikat"]) for unit in as_json["units"])
     assert len(rows) == expected > 0
+
+
+def full_years(start: date, on: date) -> int:
+    return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+
+
+async def test_karya_satya_due_and_promotion_readiness(city: City, api: httpx.AsyncClient) -> None:
+    as_of = f"{YEAR}-12-31"
+    registered = {b["employee_nip"]: date.fromisoformat(b["start_date"]) for b in of_type(city, "employee-registered")}
+    granted = {(b["employee_nip"], b["reward_code"]) for b in of_type(city, "reward-granted")}
+    annulled = {(b["employee_nip"], b["case_id"]) for b in of_type(city, "penalty-annulled")}
+    imposed = [b for b in of_type(city, "penalty-imposed") if (b["employee_nip"], b["case_id"]) not in annulled]
+    barred = {b["employee_nip"] for b in imposed if b["penalty_code"] in MEDIUM_OR_HEAVY_CODES}
+    heavy_now = {
+        b["employee_nip"]
+        for b in imposed
+        if b["penalty_code"] in MEDIUM_OR_HEAVY_CODES and b["starts_on"] <= as_of <= (b.get("ends_on") or as_of)
+    }
+    this_year, last_year = annual_in_force(city, YEAR), annual_in_force(city, YEAR - 1)
+    due: dict[str, list[str]] = {}
+    for nip, start in registered.items():
+        codes = [
+            code
+            for code, years in sorted(POLICY.karya_satya_years.items(), key=lambda item: item[1])
+            if (nip, code) not in granted
+            and full_years(start, date(YEAR + 1, 12, 31)) >= years > full_years(start, date(YEAR, 12, 31))
+        ]
+        due[nip] = [] if nip in barred else codes
+    good = POLICY.performance_reward_min_predikat
+    ready = {
+        nip
+        for nip in registered
+        if nip in this_year
+        and nip in last_year
+        and max(this_year[nip], last_year[nip]) <= good
+        and nip not in heavy_now
+    }
+
+    answer = (await api.get("/reports/reward-eligibility", params={"year": YEAR, "as_of": as_of, "limit": 1000})).json()
+    assert {e["nip"]: e["karya_satya_due"] for e in answer["employees"]} == due
+    assert {e["nip"] for e in answer["employees"] if e["promotion_ready"]} == ready
+    assert ready
+
+
+def working_days(start: date, end: date) -> int:
+    return sum(
+        1
+        for n in range(1, (end - start).days + 1)
+        if (day := date.fromordinal(start.toordinal() + n)).weekday() < 5 and day not in POLICY.holidays
+    )
+
+
+def complaint_steps(city: City) -> dict[str, dict[str, Any]]:
+    """Each complaint's stage dates as its events state them (first disposition, all follow-ups)."""
+    steps: dict[str, dict[str, Any]] = {}
+    for event in city.events:
+        body, kind = event.body, event.event_type
+        if kind == "complaint-received":
+            steps[body["complaint_id"]] = {**body, "follow_ups": []}
+        elif kind == "complaint-verified":
+            steps[body["complaint_id"]] |= {"verified_on": body["verified_on"], "outcome": body["outcome"]}
+        elif kind == "complaint-disposed":
+            steps[body["complaint_id"]].setdefault("disposed_on", body["disposed_on"])
+        elif kind == "complaint-followed-up":
+            steps[body["complaint_id"]]["follow_ups"].append(body["followed_up_on"])
+        elif kind == "complaint-closed":
+            steps[body["complaint_id"]]["closed_on"] = body["closed_on"]
+    return steps
+
+
+async def test_complaint_breaches_and_backlog(city: City, api: httpx.AsyncClient) -> None:
+    as_of = date(YEAR, 12, 31)
+    considered: set[str] = set()
+    breaches: dict[str, Counter[str]] = defaultdict(Counter)
+    backlog: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in complaint_steps(city).values():
+        finished = "closed_on" in c or c.get("outcome") in {"archived", "not-our-authority"}
+        if not c["received_on"].startswith(str(YEAR)) and finished:
+            continue  # the report covers the year's complaints and older ones still open
+        unit, received = c["target_unit_code"], date.fromisoformat(c["received_on"])
+        considered.add(unit)
+        until = None if finished else as_of
+        verified = date.fromisoformat(c["verified_on"]) if "verified_on" in c else until
+        if verified and working_days(received, verified) > POLICY.complaint_verification_days:
+            breaches[unit]["verification"] += 1
+        if "disposed_on" in c:
+            followed = date.fromisoformat(min(c["follow_ups"])) if c["follow_ups"] else until
+            if (
+                followed
+                and working_days(date.fromisoformat(c["disposed_on"]), followed) > POLICY.complaint_follow_up_days
+            ):
+                breaches[unit]["follow_up"] += 1
+        closed = date.fromisoformat(c["closed_on"]) if "closed_on" in c else until
+        if closed and working_days(received, closed) > POLICY.complaint_closure_days[c["category"]]:
+            breaches[unit]["closure"] += 1
+        if not finished:
+            age = working_days(received, as_of)
+            backlog[unit]["0-5" if age <= 5 else "6-10" if age <= 10 else "11-20" if age <= 20 else ">20"] += 1
+
+    answer = (await api.get("/reports/complaints", params={"year": YEAR, "as_of": as_of.isoformat()})).json()
+    found = {
+        u["unit_code"]: (
+            {k: v for k, v in u["sla_breaches"].items() if v},
+            {k: v for k, v in u["open_backlog_by_age"].items() if v},
+        )
+        for u in answer["units"]
+    }
+    expected = {unit: (dict(breaches[unit]), dict(backlog[unit])) for unit in considered}
+    assert found == expected
+    assert any(b for b, _ in found.values())
