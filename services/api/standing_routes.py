@@ -76,8 +76,8 @@ async def reward_eligibility(
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.standings(cur, year, unit))
     employees = [eligibility(row, year, clock, policy()) for row in rows]
+    listed = page(employees, sort, limit, offset)
     if wants_csv(request, format_):
-        listed = page(employees, sort, limit, offset)
         return csv_response(listed, Eligibility, f"reward-eligibility-{year}.csv", stamp(position))
     return EligibilityOut(
         year=year,
@@ -85,7 +85,7 @@ async def reward_eligibility(
         position=position,
         policy_version=policy().version,
         total=len(employees),
-        employees=page(employees, sort, limit, offset),
+        employees=listed,
     )
 
 
@@ -106,8 +106,8 @@ async def weak_performers(
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.weak_evaluations(cur, year, unit))
     evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
+    listed = page(evaluations, sort, limit, offset)
     if wants_csv(request, format_):
-        listed = page(evaluations, sort, limit, offset)
         return csv_response(listed, WeakFollowUp, f"weak-performers-{year}.csv", stamp(position))
     return WeakPerformersOut(
         year=year,
@@ -115,7 +115,7 @@ async def weak_performers(
         position=position,
         policy_version=policy().version,
         total=len(evaluations),
-        evaluations=page(evaluations, sort, limit, offset),
+        evaluations=listed,
     )
 
 
