@@ -1,7 +1,5 @@
 """Reading the streams as a sender or an auditor would, for assertions."""
 
-import json
-
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 
@@ -9,18 +7,21 @@ from contracts.rejection import RejectionV1
 from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
 
 
-async def rejections_of(js: JetStreamContext, event_id: str) -> list[RejectionV1]:
-    """Every rejection on REJECTED that names ``event_id``."""
+async def all_rejections(js: JetStreamContext) -> list[RejectionV1]:
+    """Every rejection on REJECTED, in stream order (one pass over the stream)."""
     info = await js.stream_info(REJECTED_STREAM)
-    found: list[RejectionV1] = []
     if info.state.messages == 0:
-        return found
+        return []
+    found: list[RejectionV1] = []
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         message = await js.get_msg(REJECTED_STREAM, seq=seq)
-        data = message.data or b"{}"
-        if json.loads(data).get("event_id") == event_id:
-            found.append(RejectionV1.model_validate_json(data))
+        found.append(RejectionV1.model_validate_json(message.data or b"{}"))
     return found
+
+
+async def rejections_of(js: JetStreamContext, event_id: str) -> list[RejectionV1]:
+    """Every rejection on REJECTED that names ``event_id``."""
+    return [rejection for rejection in await all_rejections(js) if rejection.event_id == event_id]
 
 
 async def ingest_state(js: JetStreamContext) -> ConsumerInfo:

@@ -12,6 +12,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from statistics import median
@@ -139,22 +140,41 @@ async def test_jp_compliance_per_unit(city: City, api: httpx.AsyncClient) -> Non
     assert found == expected
 
 
-async def test_predikat_distribution_per_unit(city: City, api: httpx.AsyncClient) -> None:
+@dataclass(frozen=True)
+class InForce:
+    """An evaluation that no correction replaced, with the unit its employee was in when recorded."""
+
+    nip: str
+    year: int
+    period: str
+    predikat: int
+    unit: str
+
+
+def evaluations_in_force(city: City) -> list[InForce]:
+    """Replay placements, evaluations and corrections in publishing order; a correction takes
+    the year and period of what it supersedes and the unit at its own time."""
     unit_of: dict[str, str] = {}
-    in_force: dict[str, tuple[str, int]] = {}  # evaluation id -> (unit at the time, predikat)
-    annual: dict[str, str] = {}  # evaluation id -> year
+    in_force: dict[str, InForce] = {}
     for event in city.events:
         body = event.body
         if event.event_type == "placement-changed":
             unit_of[body["employee_nip"]] = body["unit_code"]
-        elif event.event_type == "performance-evaluated" and body["period"] == "annual":
-            in_force[body["evaluation_id"]] = (unit_of[body["employee_nip"]], body["predikat"])
-            annual[body["evaluation_id"]] = str(body["year"])
+        elif event.event_type == "performance-evaluated":
+            in_force[body["evaluation_id"]] = InForce(
+                body["employee_nip"], body["year"], body["period"], body["predikat"], unit_of[body["employee_nip"]]
+            )
         elif event.event_type == "evaluation-corrected" and body["supersedes"] in in_force:
-            del in_force[body["supersedes"]]
-            in_force[body["evaluation_id"]] = (unit_of[body["employee_nip"]], body["predikat"])
-            annual[body["evaluation_id"]] = annual[body["supersedes"]]
-    expected = Counter(pair for key, pair in in_force.items() if annual[key] == str(YEAR))
+            replaced = in_force.pop(body["supersedes"])
+            in_force[body["evaluation_id"]] = InForce(
+                replaced.nip, replaced.year, replaced.period, body["predikat"], unit_of[replaced.nip]
+            )
+    return list(in_force.values())
+
+
+async def test_predikat_distribution_per_unit(city: City, api: httpx.AsyncClient) -> None:
+    annual = [e for e in evaluations_in_force(city) if e.year == YEAR and e.period == "annual"]
+    expected = Counter((e.unit, e.predikat) for e in annual)
 
     answer = (await api.get("/reports/predikat-distribution", params={"year": YEAR})).json()
     found = Counter({(u["unit_code"], p["predikat"]): p["employees"] for u in answer["units"] for p in u["predikat"]})
@@ -210,15 +230,7 @@ async def test_evaluation_completeness(city: City, api: httpx.AsyncClient) -> No
 
 def annual_in_force(city: City, year: int) -> dict[str, int]:
     """Each employee's annual predikat of ``year`` after corrections."""
-    owner: dict[str, tuple[str, int, int]] = {}  # evaluation id -> (nip, year, predikat)
-    for event in city.events:
-        body = event.body
-        if event.event_type == "performance-evaluated" and body["period"] == "annual":
-            owner[body["evaluation_id"]] = (body["employee_nip"], body["year"], body["predikat"])
-        elif event.event_type == "evaluation-corrected" and body["supersedes"] in owner:
-            nip, of_year, _ = owner.pop(body["supersedes"])
-            owner[body["evaluation_id"]] = (nip, of_year, body["predikat"])
-    return {nip: predikat for nip, of_year, predikat in owner.values() if of_year == year}
+    return {e.nip: e.predikat for e in evaluations_in_force(city) if e.year == year and e.period == "annual"}
 
 
 def penalties_in_force(city: City, on: str) -> set[str]:
@@ -245,16 +257,7 @@ async def test_performance_award_candidates(city: City, api: httpx.AsyncClient) 
 
 
 async def test_weak_performers(city: City, api: httpx.AsyncClient) -> None:
-    weak: Counter[str] = Counter()
-    in_force: dict[str, tuple[str, int, int]] = {}
-    for event in city.events:
-        body = event.body
-        if event.event_type == "performance-evaluated":
-            in_force[body["evaluation_id"]] = (body["employee_nip"], body["year"], body["predikat"])
-        elif event.event_type == "evaluation-corrected" and body["supersedes"] in in_force:
-            nip, of_year, _ = in_force.pop(body["supersedes"])
-            in_force[body["evaluation_id"]] = (nip, of_year, body["predikat"])
-    weak.update(nip for nip, of_year, predikat in in_force.values() if of_year == YEAR and predikat >= 3)
+    weak = Counter(e.nip for e in evaluations_in_force(city) if e.year == YEAR and e.predikat >= 3)
     answer = (await api.get("/reports/weak-performers", params={"year": YEAR})).json()
     assert Counter(e["nip"] for e in answer["evaluations"]) == weak
 

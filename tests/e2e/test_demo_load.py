@@ -1,37 +1,29 @@
 """The demo city loaded as its senders would publish it: every event stored, none refused."""
 
 import asyncio
-import json
 
 import psycopg
 import pytest
 from nats.js import JetStreamContext
 from typer.testing import CliRunner
 
-from contracts.streams import REJECTED_STREAM
 from domain.identity import receipt_id
 from services.cli import app
 from services.demo.city import generate_city
 from services.demo.publisher import publish_city
 from tests.conftest import Stack
 from tests.e2e.test_publish_command import embedded_settings
-from tests.streams import inbox_settled
+from tests.streams import all_rejections, inbox_settled
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 async def refusals(js: JetStreamContext, event_ids: set[str]) -> dict[str, str]:
-    """The reason of every rejection on REJECTED that names one of ``event_ids`` (one pass over the stream)."""
-    info = await js.stream_info(REJECTED_STREAM)
-    found: dict[str, str] = {}
-    if info.state.messages == 0:
-        return found
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        rejection = json.loads((await js.get_msg(REJECTED_STREAM, seq=seq)).data or b"{}")
-        if rejection.get("event_id") in event_ids:
-            found[rejection["event_id"]] = rejection.get("reason", "")
-    return found
+    """The reason of every rejection on REJECTED that names one of ``event_ids``."""
+    return {
+        r.event_id: r.reason for r in await all_rejections(js) if r.event_id is not None and r.event_id in event_ids
+    }
 
 
 async def test_a_demo_city_is_stored_without_a_single_rejection(

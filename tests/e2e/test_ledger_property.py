@@ -19,12 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nats.js import JetStreamContext
 
-from contracts.rejection import RejectionV1
-from contracts.streams import REJECTED_STREAM
 from tests.builders import TRAINING_SUBJECT, encode, event_id, training_completed
 from tests.conftest import Stack
 from tests.e2e.publishing import publish_to, registered_nip
-from tests.streams import inbox_settled
+from tests.streams import all_rejections, inbox_settled
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -82,12 +80,7 @@ def receipts_by_inbox_sequence(database_url: str) -> Counter[int]:
 
 
 async def rejections_by_inbox_sequence(js: JetStreamContext) -> Counter[int]:
-    info = await js.stream_info(REJECTED_STREAM)
-    found: Counter[int] = Counter()
-    for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
-        message = await js.get_msg(REJECTED_STREAM, seq=seq)
-        found[RejectionV1.model_validate_json(message.data or b"").inbox_sequence] += 1
-    return found
+    return Counter(rejection.inbox_sequence for rejection in await all_rejections(js))
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
