@@ -84,7 +84,12 @@ BY_NAME = {projection.name: projection for projection in PROJECTIONS}
 
 
 def register_projection(
-    broker: NatsBroker, pool: AsyncConnectionPool, projection: Projection, *, pull_timeout: float, max_delay: float
+    broker: NatsBroker,
+    pool: AsyncConnectionPool,
+    projection: Projection,
+    *,
+    pull_timeout: float,
+    backoff: Callable[[int], float],
 ) -> None:
     """Subscribe one projection; one message at a time keeps the stream's order."""
 
@@ -102,6 +107,6 @@ def register_projection(
             async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 await projection.apply(cur, msg.body, raw.metadata.sequence.stream, projection.name)
         except Exception as error:
-            delay = min(2.0 ** max(raw.metadata.num_delivered - 1, 0), max_delay)
+            delay = backoff(raw.metadata.num_delivered)
             log.exception("projection %s failed on %s; retry in %.0f s", projection.name, raw.subject, delay)
             raise NackMessage(delay=delay) from error

@@ -18,6 +18,7 @@ from services.ingest.worker import register_ingest_worker
 from services.personal_data import PostgresKeyVault
 from services.preflight import require_provisioned
 from services.relay.worker import Relay
+from services.retry import backoff_seconds
 from services.runtime.nats_auth import redacted
 from services.senders import load_senders
 from services.settings import Settings
@@ -81,7 +82,7 @@ async def run_services(
                     pool,
                     projection,
                     pull_timeout=settings.pull_timeout_seconds,
-                    max_delay=settings.retry_max_delay_seconds,
+                    backoff=lambda deliveries: backoff_seconds(deliveries, settings.retry_max_delay_seconds),
                 )
             names = ", ".join(projection.name for projection in PROJECTIONS)
             running.where["projections"] = f"EVENTS, REJECTED -> read models ({names})"
