@@ -12,7 +12,8 @@ COPY projections ./projections
 COPY services ./services
 RUN pip install .
 # The compose volume for NATS logins is mounted here; a new volume takes this owner.
-RUN mkdir -p /var/lib/jejak/nats && chown jejak:jejak /var/lib/jejak/nats
+RUN mkdir -p /var/lib/jejak/nats /var/lib/jejak/audit-keys \
+    && chown jejak:jejak /var/lib/jejak/nats /var/lib/jejak/audit-keys
 
 USER jejak
 CMD ["jejak", "--help"]

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 INBOX_STREAM = "INBOX"
 EVENTS_STREAM = "EVENTS"
 REJECTED_STREAM = "REJECTED"
+AUDIT_STREAM = "AUDIT"
 
 INBOX_SUBJECTS = "asn.in.>"
 EVENTS_SUBJECTS = "asn.events.>"
 REJECTED_SUBJECTS = "asn.rejected.>"
+AUDIT_SUBJECTS = "asn.audit.>"
+CHECKPOINT_SUBJECT = "asn.audit.checkpoints"
+"""Signed checkpoints of the event store's hash chain (JSON, format jejak-checkpoint/1); auditors keep copies."""
 
 INGEST_CONSUMER = "ingest"
 

@@ -18,6 +18,8 @@ from rich.table import Table
 
 from contracts.streams import INBOX_SUBJECTS, REJECTED_SUBJECTS, parse_inbox_subject
 from projections import rejections
+from services.audit.cli import audit_app
+from services.audit.keys import SigningKeyMissing
 from services.demo.cli import demo_app
 from services.docs import extra_docs, stale_docs, write_docs
 from services.nats_login import nats_url_as, services_nats_url
@@ -26,12 +28,13 @@ from services.projections_cli import projections_app
 from services.provision import provision
 from services.provision_streams import ProvisioningConflict
 from services.publish import NotPublishable, publish_file, read_event
-from services.runtime.embedded import ServerUrls, embedded_servers
+from services.runtime.embedded import DATABASE, SERVICES_ROLE, ServerUrls, embedded_servers
 from services.runtime.nats_auth import CredentialsError, ensure_credentials, redacted, users_for, write_private
 from services.runtime.nats_server import render_config
 from services.runtime.process import ServerStartError
 from services.senders import SenderMapError, load_senders
 from services.settings import Settings
+from services.store_roles import RoleError
 from services.supervisor import Running, Service, run_services
 from services.tokens_cli import tokens_app
 
@@ -76,8 +79,19 @@ def servers(settings: Settings) -> Iterator[ServerUrls]:
 def external_urls(settings: Settings) -> tuple[str, str]:
     """Services run alone (compose) need both servers named; embedded defaults otherwise."""
     nats_url = services_nats_url(settings)
-    database_url = settings.database_url or f"postgresql://postgres@127.0.0.1:{settings.embedded_postgres_port}/jejak"
+    database_url = settings.database_url or embedded_database_url(settings, SERVICES_ROLE)
     return nats_url, database_url
+
+
+def owner_url(settings: Settings) -> str | None:
+    """The event store's owner: JEJAK_OWNER_DATABASE_URL, the embedded superuser, or None (one role)."""
+    if settings.owner_database_url:
+        return settings.owner_database_url
+    return None if settings.database_url else embedded_database_url(settings, "postgres")
+
+
+def embedded_database_url(settings: Settings, role: str) -> str:
+    return f"postgresql://{role}@127.0.0.1:{settings.embedded_postgres_port}/{DATABASE}"
 
 
 def source_of(subject: str) -> str:
@@ -126,7 +140,9 @@ def up(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> Non
     async def main() -> None:
         stop = stop_on_signals()
         with servers(settings) as urls:
-            await provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url)
+            await provision(
+                settings, urls.nats_url, urls.database_url, urls.admin_database_url, urls.owner_database_url
+            )
             await run_services(
                 settings, urls.nats_url, urls.database_url, list(Service), stop=stop,
                 on_ready=lambda running: banner(urls, running, began),
@@ -145,13 +161,15 @@ def provision_command() -> None:
     nats_url, database_url = external_urls(settings)
 
     async def main() -> None:
-        done = await provision(settings, nats_url, database_url)
+        done = await provision(settings, nats_url, database_url, owner_database_url=owner_url(settings))
         for name in done.created:
             console.print(f"created   {name}")
         for name in done.updated:
             console.print(f"updated   {name} (delivery pace)")
         for name in done.unchanged:
             console.print(f"unchanged {name}")
+        for warning in done.warnings:
+            console.print(f"[yellow]warning[/yellow]   {warning}")
 
     _run(main)
 
@@ -286,11 +304,20 @@ def rejections_command(
 app.add_typer(tokens_app(lambda: external_urls(Settings())[1]), name="tokens")
 app.add_typer(demo_app, name="demo")
 app.add_typer(projections_app(lambda: external_urls(Settings())[1]), name="projections")
+app.add_typer(audit_app(lambda: external_urls(Settings())[1]), name="audit")
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         asyncio.run(main())
-    except (ServerStartError, ProvisioningConflict, NotProvisioned, SenderMapError, CredentialsError) as error:
+    except (
+        ServerStartError,
+        ProvisioningConflict,
+        NotProvisioned,
+        SenderMapError,
+        CredentialsError,
+        RoleError,
+        SigningKeyMissing,
+    ) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None

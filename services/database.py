@@ -6,7 +6,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from domain.records import Records
 from projections.schema import create_read_models
+from services.audit.checkpoints import CHECKPOINTS_DDL
 from services.personal_data import KEYS_INDEX, KEYS_TABLE
+from services.store_roles import ensure_role, grant_services, hand_over_the_rest, password_of, role_of
 from services.tokens import TOKENS_TABLE
 
 
@@ -24,6 +26,8 @@ def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y" if create_table else "n",
+        # The library's recorder plus the hash chain and append-only triggers (services/event_store.py).
+        "APPLICATION_RECORDER_TOPIC": "services.event_store:ChainedApplicationRecorder",
     }
 
 
@@ -41,15 +45,28 @@ def create_database_if_missing(admin_url: str, name: str) -> bool:
         return True
 
 
-def provision_schema(database_url: str) -> None:
-    """The event store's tables (through the library, as it defines them), the read models' and the API tokens'."""
-    Records(env=eventsourcing_env(database_url, create_table=True)).close()
-    with psycopg.connect(database_url) as conn:
-        create_read_models(conn)
+def provision_schema(database_url: str, owner_database_url: str | None = None) -> bool:
+    """The event store's tables (through the library's recorder, chained), the checkpoints, the read models'
+    and the API tokens'. With an owner other than the services' role, the services may only append to the
+    store (``services.store_roles``); True when the roles are separate."""
+    owner_url = owner_database_url or database_url
+    Records(env=eventsourcing_env(owner_url, create_table=True)).close()
+    services_role = role_of(database_url)
+    with psycopg.connect(owner_url) as conn:
+        separate = role_of(owner_url) != services_role
         with conn.transaction():
+            for statement in CHECKPOINTS_DDL:
+                conn.execute(statement)
+            if separate:
+                ensure_role(conn, services_role, password_of(database_url))
+                grant_services(conn, services_role, str(conn.info.dbname))
+                hand_over_the_rest(conn, services_role)
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(services_role)))
+            create_read_models(conn)
             conn.execute(KEYS_TABLE)
             conn.execute(KEYS_INDEX)
             conn.execute(TOKENS_TABLE)
+    return separate
 
 
 def read_pool(database_url: str, max_size: int = 10) -> AsyncConnectionPool:

@@ -8,7 +8,7 @@ import nats
 import psycopg
 from nats.js.errors import NotFoundError
 
-from contracts.streams import EVENTS_STREAM, INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
+from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
 from projections.worker import PROJECTIONS
 from services import tokens
 
@@ -23,6 +23,7 @@ NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
     "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events", "personal_keys"]),
     "relay": ([(EVENTS_STREAM, None)], ["jejak_events"]),
     "projections": ([(p.stream, p.durable) for p in PROJECTIONS], READ_MODEL_TABLES),
+    "checkpoints": ([(AUDIT_STREAM, None)], ["jejak_events_chain_head", "jejak_checkpoints"]),
     "api": ([], [*READ_MODEL_TABLES, tokens.TABLE]),
 }
 """Per service: the (stream, durable consumer or None) pairs and the tables it uses."""

@@ -21,6 +21,8 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 from contracts.streams import (
+    AUDIT_STREAM,
+    AUDIT_SUBJECTS,
     EVENTS_STREAM,
     EVENTS_SUBJECTS,
     INBOX_STREAM,
@@ -48,6 +50,8 @@ class Provisioned:
     unchanged: tuple[str, ...]
     updated: tuple[str, ...] = ()
     """Consumers whose delivery pace (ack wait, max deliver, max ack pending) was brought in line."""
+    warnings: tuple[str, ...] = ()
+    """What an operator should know about the result (e.g. the store's roles are not separated)."""
 
 
 def stream_configs(settings: Settings) -> list[StreamConfig]:
@@ -80,6 +84,8 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
         ),
         # Rejections carry what a sender submitted by mistake, personal data included: deletable.
         record(REJECTED_STREAM, REJECTED_SUBJECTS, 3600.0, deny_delete=False),
+        # Signed checkpoints: what an auditor compares the store with later, so never deleted.
+        record(AUDIT_STREAM, AUDIT_SUBJECTS, settings.events_duplicate_window_seconds, deny_delete=True),
     ]
 
 

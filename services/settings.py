@@ -17,7 +17,20 @@ class Settings(BaseSettings):
 
     nats_url: str | None = Field(default=None, description="e.g. nats://127.0.0.1:4222")
     database_url: str | None = Field(default=None, description="e.g. postgresql://jejak@127.0.0.1/jejak")
+    owner_database_url: str | None = Field(
+        default=None,
+        description="The role that owns the event store, used by `jejak provision` only. Set it to a role other "
+        "than the services' so that the services cannot update or delete stored events (grants plus triggers).",
+    )
     home: Path = Field(default=Path(".jejak"), description="Data of the embedded servers.")
+    audit_key_dir: Path | None = Field(
+        default=None,
+        description="Checkpoint signing keys (private key 0600); default: <home>/audit-keys. Keep it off the "
+        "database server: whoever holds it can sign a rewritten history.",
+    )
+    checkpoint_interval_seconds: float = Field(
+        default=300.0, gt=0, description="How often the store's head is signed when it has grown."
+    )
     nats_credentials_file: Path | None = Field(
         default=None,
         description="NATS passwords written by `jejak nats-config`; services log in as `jejak` with it.",
@@ -50,3 +63,6 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(default=0.05, gt=0)
     pull_timeout_seconds: float = Field(default=0.5, gt=0)
     retry_max_delay_seconds: float = Field(default=60.0, gt=0)
+
+    def signing_key_dir(self) -> Path:
+        return (self.audit_key_dir or self.home / "audit-keys").resolve()

@@ -13,6 +13,8 @@ from faststream.nats import NatsBroker
 
 from projections.worker import PROJECTIONS, register_projection
 from services.api.app import create_app
+from services.audit.checkpointer import Checkpointer
+from services.audit.keys import load_signing_key
 from services.database import open_records, read_pool
 from services.ingest.worker import register_ingest_worker
 from services.personal_data import PostgresKeyVault
@@ -33,6 +35,7 @@ class Service(StrEnum):
     INGEST = "ingest"
     RELAY = "relay"
     PROJECTIONS = "projections"
+    CHECKPOINTS = "checkpoints"
     API = "api"
 
 
@@ -101,6 +104,17 @@ async def run_services(
             )
             tasks.append(asyncio.create_task(relay.run(stop, settings.retry_max_delay_seconds), name="relay"))
             running.where["relay"] = "event store -> EVENTS"
+        if Service.CHECKPOINTS in wanted:
+            key = load_signing_key(settings.signing_key_dir())  # refuses to start without one
+            connection = await nats.connect(nats_url, name="jejak-checkpoints", max_reconnect_attempts=-1)
+            stack.push_async_callback(connection.drain)
+            checkpointer = Checkpointer(database_url, connection.jetstream(), key, settings.checkpoint_interval_seconds)
+            tasks.append(
+                asyncio.create_task(checkpointer.run(stop, settings.retry_max_delay_seconds), name="checkpoints")
+            )
+            running.where["checkpoints"] = (
+                f"store head signed every {settings.checkpoint_interval_seconds:g} s with key {key.key_id} -> AUDIT"
+            )
         if Service.API in wanted:
             config = uvicorn.Config(
                 create_app(database_url, nats_url),

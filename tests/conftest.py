@@ -42,11 +42,19 @@ class Stack:
     nats_url: str
     """The services' login (user ``jejak``)."""
     database_url: str
+    """The services' login (embedded: role ``jejak``, append-only on the event store)."""
     settings: Settings
     started_in_seconds: float
     provisioned_in_seconds: float
     servers: ServerUrls | None = None
     """The embedded servers, with every sender's login; None for servers given by JEJAK_*_URL."""
+
+    @property
+    def owner_database_url(self) -> str:
+        """The event store's owner (embedded: the superuser, who can tamper with it, as the audit tests do)."""
+        if self.servers is None or self.servers.owner_database_url is None:
+            return os.environ.get("JEJAK_OWNER_DATABASE_URL", self.database_url)
+        return self.servers.owner_database_url
 
     def sender_url(self, source: str) -> str:
         """Where ``source`` connects as itself (given servers: the one URL, logins are theirs)."""
@@ -61,7 +69,11 @@ def stack() -> Iterator[Stack]:
     nats_url, database_url = os.environ.get("JEJAK_NATS_URL"), os.environ.get("JEJAK_DATABASE_URL")
     if nats_url and database_url:
         began = time.monotonic()
-        asyncio.run(provision(TEST_SETTINGS, nats_url, database_url))
+        asyncio.run(
+            provision(
+                TEST_SETTINGS, nats_url, database_url, owner_database_url=os.environ.get("JEJAK_OWNER_DATABASE_URL")
+            )
+        )
         yield Stack(nats_url, database_url, TEST_SETTINGS, 0.0, time.monotonic() - began)
         return
     with embedded_stack() as started:
@@ -75,6 +87,7 @@ def embedded_stack(settings: Settings = TEST_SETTINGS) -> Iterator[Stack]:
     """Fresh embedded servers on free ports in a temporary folder, provisioned; removed on exit."""
     home = Path(tempfile.mkdtemp(prefix="jejak-test-"))
     home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
+    settings = settings.model_copy(update={"home": home})  # the signing keys live there too
     try:
         with embedded_servers(
             home,
@@ -86,7 +99,9 @@ def embedded_stack(settings: Settings = TEST_SETTINGS) -> Iterator[Stack]:
             senders=load_senders(settings.senders_file),
         ) as urls:
             began = time.monotonic()
-            asyncio.run(provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url))
+            asyncio.run(
+                provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url, urls.owner_database_url)
+            )
             yield Stack(
                 urls.nats_url,
                 urls.database_url,

@@ -12,6 +12,8 @@ from services.runtime.postgres_server import start_postgres
 from services.senders import Senders
 
 DATABASE = "jejak"
+SERVICES_ROLE = "jejak"
+"""The services log in as this role, which may only append to the event store (services/store_roles.py)."""
 
 
 def nats_data_dir(home: Path) -> Path:
@@ -26,9 +28,12 @@ class ServerUrls:
     nats_url: str
     """The services' URL (embedded: as user ``jejak``, with its password)."""
     database_url: str
+    """The services' login (embedded: role ``jejak``, which may only append to the event store)."""
     admin_database_url: str | None
     """The maintenance database to create ``jejak`` in; None when the database is given."""
     started_in_seconds: float
+    owner_database_url: str | None = None
+    """The event store's owner, for provisioning; None: the services' role provisions (one role)."""
     nats_address: str | None = None
     """Embedded: the server's address without a login."""
     nats_credentials: NatsCredentials | None = None
@@ -63,9 +68,10 @@ def embedded_servers(
         stack.callback(nats.stop)
         yield ServerUrls(
             nats_url=nats.url,
-            database_url=postgres.url(DATABASE),
+            database_url=postgres.url(DATABASE, SERVICES_ROLE),
             admin_database_url=postgres.url("postgres"),
             started_in_seconds=time.monotonic() - began,
+            owner_database_url=postgres.url(DATABASE),
             nats_address=nats.address,
             nats_credentials=nats.credentials,
         )

@@ -106,8 +106,8 @@ class PostgresServer:
     log_file: Path
     bin_dir: Path
 
-    def url(self, database: str) -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str, role: str = SUPERUSER) -> str:
+        return f"postgresql://{role}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -22,8 +22,12 @@ def services_of(stack: Stack, log_path: Path) -> JejakProcess:
         "JEJAK_NATS_URL": stack.nats_url,
         "JEJAK_DATABASE_URL": stack.database_url,
         "JEJAK_RETRY_MAX_DELAY_SECONDS": "2",
+        "JEJAK_AUDIT_KEY_DIR": str(stack.settings.signing_key_dir()),
+        "JEJAK_CHECKPOINT_INTERVAL_SECONDS": "2",
     }
-    return JejakProcess(["run", "ingest", "relay", "projections", "api"], settings, free_port(), log_path)
+    return JejakProcess(
+        ["run", "ingest", "relay", "projections", "checkpoints", "api"], settings, free_port(), log_path
+    )
 
 
 @pytest.fixture(scope="package")

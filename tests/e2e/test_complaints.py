@@ -9,6 +9,8 @@ from nats.js import JetStreamContext
 
 from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import EVENTS_STREAM
+from services.audit.keys import public_keys
+from services.audit.verify import verify_store
 from tests.builders import envelope, event_id, subject
 from tests.conftest import Stack
 from tests.e2e.publishing import publish_to
@@ -118,3 +120,7 @@ async def test_erasure_destroys_the_key_and_records_who_asked(
     recorded = json.loads(erased[0])
     assert recorded["requested_by"] == "PPID Kota Sawahlunto"
     assert await rejections_of(js, erasure["event_id"]) == []
+    # The sealed identity stays in the store as stored bytes: with its key gone, the chain still verifies.
+    report = verify_store(stack.database_url, public_keys(stack.settings.signing_key_dir()))
+    assert report.ok, report.problems
+    assert report.rows > 0

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 
 
 async def test_provisioning_again_changes_nothing(stack: Stack) -> None:
-    done = await provision(stack.settings, stack.nats_url, stack.database_url)
+    done = await provision(
+        stack.settings, stack.nats_url, stack.database_url, owner_database_url=stack.owner_database_url
+    )
     assert done.created == ()
     assert set(done.unchanged) >= {f"stream {s}" for s in (INBOX_STREAM, EVENTS_STREAM, REJECTED_STREAM)}
     assert "consumer INBOX/ingest" in done.unchanged
@@ -24,7 +26,7 @@ async def test_provisioning_again_changes_nothing(stack: Stack) -> None:
 async def test_a_stream_with_other_settings_is_reported_not_changed(stack: Stack, js: JetStreamContext) -> None:
     other = stack.settings.model_copy(update={"inbox_duplicate_window_seconds": 99.0})
     with pytest.raises(ProvisioningConflict, match="stream INBOX: duplicate_window"):
-        await provision(other, stack.nats_url, stack.database_url)
+        await provision(other, stack.nats_url, stack.database_url, owner_database_url=stack.owner_database_url)
     info = await js.stream_info(INBOX_STREAM)
     assert info.config.duplicate_window == pytest.approx(stack.settings.inbox_duplicate_window_seconds)
 
@@ -56,6 +58,8 @@ async def test_a_consumer_s_delivery_pace_is_brought_in_line_but_nothing_else(
         ),
     )  # fmt: skip
     assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1000
-    done = await provision(stack.settings, stack.nats_url, stack.database_url)
+    done = await provision(
+        stack.settings, stack.nats_url, stack.database_url, owner_database_url=stack.owner_database_url
+    )
     assert done.updated == ("consumer REJECTED/projection-rejections",)
     assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1

@@ -35,6 +35,7 @@ def test_every_jejak_service_is_in_compose() -> None:
         "jejak run ingest",
         "jejak run relay",
         "jejak run projections",
+        "jejak run checkpoints",
         "jejak run api",
     }
 
@@ -70,6 +71,20 @@ def test_the_image_contains_every_package() -> None:
     for package in ("contracts", "domain", "projections", "services"):
         assert f"COPY {package} ./{package}" in dockerfile
     assert "chown jejak:jejak /var/lib/jejak/nats" in dockerfile  # a new logins volume takes this owner
+    assert "/var/lib/jejak/audit-keys" in dockerfile  # and so does the signing-key volume
+
+
+def test_the_store_owner_provisions_and_the_services_only_append() -> None:
+    services = compose()["services"]
+    owner = services["provision"]["environment"]["JEJAK_OWNER_DATABASE_URL"]
+    assert owner.startswith(f"postgresql://{services['postgres']['environment']['POSTGRES_USER']}:")
+    for name, _ in jejak_commands():
+        if name not in {"provision", "nats-config"}:
+            assert "JEJAK_OWNER_DATABASE_URL" not in services[name]["environment"], name
+            assert services[name]["environment"]["JEJAK_DATABASE_URL"].startswith("postgresql://jejak:"), name
+    keys_at = services["provision"]["environment"]["JEJAK_AUDIT_KEY_DIR"]
+    assert mounted(services["provision"], "audit-keys") == (keys_at, False)  # the first key is made here
+    assert mounted(services["checkpoints"], "audit-keys") == (keys_at, True)
 
 
 def mounted(service: dict[str, Any], volume: str) -> tuple[str, bool]:

@@ -1,0 +1,44 @@
+"""The checkpoint service: every few minutes, when the store has grown, sign its head and publish it."""
+
+import asyncio
+import logging
+
+from nats.js import JetStreamContext
+
+from services.audit.checkpoints import publish_new, take_checkpoint
+from services.audit.keys import SigningKey
+from services.retry import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+
+class Checkpointer:
+    """Signs with ``key``; a failure (database or NATS away) is logged and retried, never fatal."""
+
+    def __init__(self, database_url: str, js: JetStreamContext, key: SigningKey, interval_seconds: float) -> None:
+        self.database_url = database_url
+        self.js = js
+        self.key = key
+        self.interval_seconds = interval_seconds
+
+    async def once(self) -> None:
+        checkpoint = await asyncio.to_thread(take_checkpoint, self.database_url, self.key, only_if_moved=True)
+        if checkpoint is not None:
+            log.info("checkpoint %s signed at position %s", checkpoint.checkpoint_id, checkpoint.position)
+        await publish_new(self.js, self.database_url)
+
+    async def run(self, stop: asyncio.Event, max_delay: float) -> None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.once()
+                failures = 0
+                delay = self.interval_seconds
+            except Exception:
+                failures += 1
+                delay = min(self.interval_seconds, backoff_seconds(failures, max_delay))
+                log.warning("checkpoint failed (attempt %s), retrying in %.1f s", failures, delay, exc_info=True)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                continue

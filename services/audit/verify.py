@@ -1,0 +1,88 @@
+"""``jejak audit verify`` against the store: read every row in notification order and check it alone.
+
+Nothing here trusts the services: rows are read straight from ``jejak_events`` (a read-only
+transaction, server-side cursor), the chain is recomputed in Python with the auditor's copy of
+the formula (``services.audit.offline``), and checkpoints are checked against public keys that
+come from the auditor (``--public-key``) or from the key folder, never from the database.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import psycopg
+
+from services.audit.checkpoints import read_head, stored_checkpoints
+from services.audit.offline import GENESIS, ChainWalker, Checkpoint, Problem, Report, Row, check_checkpoints
+
+PAGE = 5000
+
+
+def store_rows(conn: psycopg.Connection[Any]) -> Iterator[Row]:
+    """Every stored event in notification order, as the chain sees it."""
+    with conn.cursor(name="jejak_audit_verify") as cursor:
+        cursor.itersize = PAGE
+        cursor.execute(
+            "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
+            "FROM jejak_events ORDER BY notification_id"
+        )
+        for position, aggregate_id, version, topic, state, prev_hash, stored_hash in cursor:
+            yield Row(
+                position=int(position),
+                prev_hash=b"" if prev_hash is None else bytes(prev_hash),
+                hash=b"" if stored_hash is None else bytes(stored_hash),
+                aggregate_id=aggregate_id,
+                version=int(version),
+                topic=str(topic or ""),
+                state=b"" if state is None else bytes(state),
+            )
+
+
+def count_rows(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM jejak_events").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def verify_store(
+    database_url: str,
+    keys: dict[str, Any],
+    *,
+    extra_checkpoints: Iterable[Checkpoint] = (),
+    on_row: Callable[[Row], None] = lambda _: None,
+) -> Report:
+    """Recompute the whole chain, check the head and every checkpoint (stored and given)."""
+    with psycopg.connect(database_url) as conn:
+        conn.read_only = True
+        with conn.transaction():  # one snapshot: rows, head and checkpoints as of one moment
+            checkpoints = [*stored_checkpoints(conn), *extra_checkpoints]
+            head = read_head(conn)
+            walker = ChainWalker(start_prev=GENESIS)
+            walker.keep_hashes_at = {checkpoint.position for checkpoint in checkpoints} | {head.position}
+            for row in store_rows(conn):
+                walker.feed(row)
+                on_row(row)
+    report = walker.finish()
+    check_head(walker, head.position, head.hash)
+    check_checkpoints(walker, checkpoints, keys)
+    return report
+
+
+def check_head(walker: ChainWalker, position: int, head_hash: bytes) -> None:
+    """The trigger's head must be the last row: otherwise rows were removed from the end (or added around it)."""
+    report = walker.report
+    if position == 0 and report.rows == 0:
+        return
+    if report.last_position != position:
+        where = (report.last_position or 0) + 1 if (report.last_position or 0) < position else position
+        report.problems.append(
+            Problem(
+                where,
+                "missing" if (report.last_position or 0) < position else "inserted",
+                f"the chain's head says the last event is at position {position}, the history ends at "
+                f"{report.last_position}",
+            )
+        )
+    elif walker.stored_hash_at(position) != head_hash:
+        report.problems.append(
+            Problem(position, "changed", f"the chain's head hash differs from the hash stored at position {position}")
+        )

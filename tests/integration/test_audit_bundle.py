@@ -1,0 +1,154 @@
+"""Export bundles: verified offline (no database, no Jejak on the path), and any edit is caught."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from domain.identity import civil_servant_id
+from services.audit.export import NothingToExport, Selection, export_bundle
+from services.audit.keys import generate_key, public_keys
+from services.audit.offline import file_sha256, load_public_keys, verify_bundle
+from services.cli import app
+from tests.builders import record_training, register_in
+from tests.conftest import Stack
+from tests.integration.audit_store import AuditStore, audit_store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(stack: Stack, tmp_path: Path) -> Iterator[AuditStore]:
+    with audit_store(stack, tmp_path) as fresh:
+        fresh.fill(employees=3, trainings=2)
+        yield fresh
+
+
+def export(store: AuditStore, out: Path, selection: Selection | None = None) -> Path:
+    export_bundle(
+        store.services_url,
+        out,
+        selection=selection or Selection(),
+        key=store.key,
+        public_keys=public_keys(store.key_dir),
+    )
+    return out
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_an_untouched_bundle_verifies_offline_with_its_own_script(store: AuditStore, tmp_path: Path) -> None:
+    bundle = export(store, tmp_path / "bundle")
+    names = {path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file()}
+    assert {"events.jsonl", "checkpoints.jsonl", "manifest.json", "README.md", "verify_bundle.py"} <= names
+    assert any(name.startswith("public-keys/") for name in names)
+    events = lines(bundle / "events.jsonl")
+    assert len(events) == 3 * 6
+    assert all("state" in event for event in events)
+    assert verify_bundle(bundle, public_keys(store.key_dir)).ok
+    # On "another machine": a copy of the folder, isolated Python (-I: no Jejak importable), no database.
+    elsewhere = tmp_path / "elsewhere"
+    subprocess.run(["cp", "-r", str(bundle), str(elsewhere)], check=True)
+    key_copy = tmp_path / "my-copy.pem"
+    key_copy.write_bytes(next((bundle / "public-keys").glob("*.pem")).read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-I", "verify_bundle.py", ".", str(key_copy)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("VERIFIED")
+
+
+@pytest.mark.parametrize("which", ["state", "hash", "prev_hash", "position", "topic"])
+def test_any_edited_event_line_fails(store: AuditStore, tmp_path: Path, which: str) -> None:
+    bundle = export(store, tmp_path / "bundle")
+    events = bundle / "events.jsonl"
+    rows = events.read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[5])
+    if which == "state":
+        row["state"] = str(row["state"]).replace('"', "'", 1)
+    elif which == "position":
+        row["position"] = int(row["position"]) + 1000
+    elif which == "topic":
+        row["topic"] = str(row["topic"]) + "X"
+    else:
+        row[which] = "00" * 32
+    rows[5] = json.dumps(row)
+    events.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = verify_bundle(bundle, public_keys(store.key_dir))
+    assert not report.ok
+    assert any(problem.detail.startswith("events.jsonl was edited") for problem in report.problems)
+    # Even with the manifest's digests recomputed by the forger, the chain or the signature gives it away.
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["files"]["events.jsonl"] = file_sha256(events)
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    again = verify_bundle(bundle, public_keys(store.key_dir))
+    assert not again.ok
+    assert {problem.kind for problem in again.problems} - {"signature"}, again.problems
+
+
+def test_an_edited_checkpoint_line_fails(store: AuditStore, tmp_path: Path) -> None:
+    bundle = export(store, tmp_path / "bundle")
+    path = bundle / "checkpoints.jsonl"
+    checkpoint = lines(path)[-1]
+    checkpoint["signed_at"] = str(checkpoint["signed_at"]).replace("20", "19", 1)
+    path.write_text(json.dumps(checkpoint) + "\n", encoding="utf-8")
+    kinds = {problem.kind for problem in verify_bundle(bundle, public_keys(store.key_dir)).problems}
+    assert {"changed", "signature"} <= kinds
+
+
+def test_a_bundle_signed_by_a_stranger_fails_against_the_auditors_keys(store: AuditStore, tmp_path: Path) -> None:
+    stranger = generate_key(tmp_path / "stranger")
+    bundle = tmp_path / "forged"
+    export_bundle(
+        store.services_url, bundle, selection=Selection(), key=stranger, public_keys=public_keys(tmp_path / "stranger")
+    )
+    assert verify_bundle(bundle).ok  # consistent with the keys it ships...
+    report = verify_bundle(bundle, load_public_keys(sorted(store.key_dir.glob("public-*.pem"))))
+    assert not report.ok  # ...but not signed by the key the auditor holds
+    assert "unknown-key" in {problem.kind for problem in report.problems}
+
+
+def test_one_employees_bundle_holds_their_events_and_only_links_of_the_rest(store: AuditStore, tmp_path: Path) -> None:
+    nip = register_in(store.records)
+    record_training(store.records, nip)
+    store.fill(employees=1, trainings=1)
+    bundle = export(store, tmp_path / "one", Selection(aggregate_ids=frozenset({civil_servant_id(nip)})))
+    events = lines(bundle / "events.jsonl")
+    with_content = [event for event in events if "state" in event]
+    assert {event["aggregate_id"] for event in with_content} == {str(civil_servant_id(nip))}
+    assert len(with_content) == 2
+    assert len(events) > len(with_content)  # receipts and the later employee travel as links only
+    assert verify_bundle(bundle, public_keys(store.key_dir)).ok
+
+
+def test_nothing_selected_is_a_clear_error(store: AuditStore, tmp_path: Path) -> None:
+    with pytest.raises(NothingToExport, match="no stored event matches"):
+        export(store, tmp_path / "none", Selection(aggregate_ids=frozenset({civil_servant_id("199001012020121001")})))
+
+
+def test_the_export_and_verify_commands(store: AuditStore, tmp_path: Path) -> None:
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
+    runner = CliRunner()
+    out = tmp_path / "cli-bundle"
+    exported = runner.invoke(app, ["audit", "export", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert "verify it anywhere" in exported.output
+    verified = runner.invoke(app, ["audit", "verify", "--bundle", str(out)], env=env)
+    assert verified.exit_code == 0, verified.output
+    (out / "README.md").write_text("edited\n")
+    refused = runner.invoke(app, ["audit", "verify", "--bundle", str(out)], env=env)
+    assert refused.exit_code == 1
+    assert "README.md was edited" in refused.output
+    bad_day = runner.invoke(app, ["audit", "export", str(tmp_path / "x"), "--from", "yesterday"], env=env)
+    assert bad_day.exit_code == 2
+    assert "is not a date" in bad_day.output

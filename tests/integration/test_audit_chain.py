@@ -1,0 +1,270 @@
+"""The hash chain on the real PostgreSQL: computed as rows are written, append-only, and every tampering located."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from services.audit.checkpoints import take_checkpoint
+from services.audit.keys import generate_key
+from services.audit.offline import GENESIS, Checkpoint, link
+from services.cli import app
+from tests.builders import register_in
+from tests.conftest import Stack
+from tests.integration.audit_store import AuditStore, audit_store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(stack: Stack, tmp_path: Path) -> Iterator[AuditStore]:
+    with audit_store(stack, tmp_path) as fresh:
+        fresh.fill()
+        yield fresh
+
+
+def test_each_row_carries_the_hash_the_auditors_formula_gives(store: AuditStore) -> None:
+    with psycopg.connect(store.services_url) as conn:
+        rows = conn.execute(
+            "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
+            "FROM jejak_events ORDER BY notification_id"
+        ).fetchall()
+        head = conn.execute("SELECT position, hash FROM jejak_events_chain_head").fetchone()
+    assert len(rows) == 3 * (2 + 2 * 2)  # per employee: registration + receipt, two trainings + receipts
+    previous = GENESIS
+    for position, aggregate_id, version, topic, state, prev_hash, stored in rows:
+        assert bytes(prev_hash) == previous
+        assert bytes(stored) == link(previous, position, aggregate_id, version, topic, bytes(state))
+        previous = bytes(stored)
+    assert head == (rows[-1][0], previous)
+    report = store.verify()
+    assert report.ok, report.problems
+    assert report.rows == len(rows)
+
+
+def test_the_services_role_can_only_append(store: AuditStore) -> None:
+    with psycopg.connect(store.services_url, autocommit=True) as conn:
+        for statement in (
+            "UPDATE jejak_events SET topic = topic",
+            "DELETE FROM jejak_events",
+            "TRUNCATE jejak_events",
+            "ALTER TABLE jejak_events DISABLE TRIGGER jejak_events_refuse_change",
+            "UPDATE jejak_events_chain_head SET position = 0",
+            "DELETE FROM jejak_checkpoints",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    register_in(store.records)  # and appending still works, table lock included
+    assert store.verify().ok
+
+
+def test_even_the_owner_is_refused_while_the_triggers_stand(store: AuditStore) -> None:
+    store.checkpoint()
+    with psycopg.connect(store.owner_url, autocommit=True) as conn:
+        for statement in ("UPDATE jejak_events SET topic = topic", "DELETE FROM jejak_events", "TRUNCATE jejak_events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                conn.execute(statement)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("DELETE FROM jejak_checkpoints")
+
+
+def test_a_changed_byte_is_found_at_its_position(store: AuditStore) -> None:
+    target = store.positions()[7]
+    with store.superuser() as conn:
+        conn.execute(
+            "UPDATE jejak_events SET state = overlay(state placing '\\x21'::bytea from 20 for 1) "
+            "WHERE notification_id = %s",
+            (target,),
+        )
+    report = store.verify()
+    assert not report.ok
+    first = report.first_problem
+    assert first is not None
+    assert (first.position, first.kind) == (target, "changed")
+    assert len(report.problems) == 1
+
+
+def test_a_deleted_row_is_found_where_the_chain_breaks(store: AuditStore) -> None:
+    positions = store.positions()
+    with store.superuser() as conn:
+        conn.execute("DELETE FROM jejak_events WHERE notification_id = %s", (positions[5],))
+    report = store.verify()
+    first = report.first_problem
+    assert first is not None
+    assert (first.position, first.kind) == (positions[6], "missing")
+
+
+def test_two_swapped_rows_are_found_as_reordered(store: AuditStore) -> None:
+    positions = store.positions()
+    a, b = positions[3], positions[9]
+    with store.superuser() as conn:
+        conn.execute("UPDATE jejak_events SET notification_id = -1 WHERE notification_id = %s", (a,))
+        conn.execute("UPDATE jejak_events SET notification_id = %s WHERE notification_id = %s", (a, b))
+        conn.execute("UPDATE jejak_events SET notification_id = %s WHERE notification_id = -1", (b,))
+    report = store.verify()
+    first = report.first_problem
+    assert first is not None
+    assert (first.position, first.kind) == (a, "reordered")
+    assert {(problem.position, problem.kind) for problem in report.problems} == {(a, "reordered"), (b, "reordered")}
+
+
+def test_a_row_inserted_without_recomputing_the_chain_is_found(store: AuditStore) -> None:
+    positions = store.positions()
+    gap = positions[4] + 1
+    with store.superuser() as conn:  # open a gap after position 5 by moving the rest one place on
+        conn.execute(
+            "UPDATE jejak_events SET notification_id = -notification_id WHERE notification_id > %s", (gap - 1,)
+        )
+        conn.execute("UPDATE jejak_events SET notification_id = 1 - notification_id WHERE notification_id < 0")
+    with psycopg.connect(store.owner_url) as conn:  # the insert trigger chains it onto the head, not into place
+        conn.execute(
+            "INSERT INTO jejak_events (originator_id, originator_version, topic, state, notification_id) "
+            "SELECT originator_id, originator_version + 1000, topic, state, %s FROM jejak_events "
+            "WHERE notification_id = %s",
+            (gap, positions[2]),
+        )
+    report = store.verify()
+    assert ("inserted", gap) in {(problem.kind, problem.position) for problem in report.problems}
+    first = report.first_problem
+    assert first is not None
+    assert first.position == gap
+
+
+def test_a_forged_row_with_a_recomputed_chain_is_caught_by_the_signed_checkpoint(store: AuditStore) -> None:
+    before = store.checkpoint()
+    store.fill(employees=2, trainings=1)
+    after = store.checkpoint()
+    positions = store.positions()
+    forged_at = [p for p in positions if before.position < p < after.position][2] + 1
+    with store.superuser() as conn:
+        conn.execute(
+            "UPDATE jejak_events SET notification_id = -notification_id WHERE notification_id >= %s", (forged_at,)
+        )
+        conn.execute("UPDATE jejak_events SET notification_id = 1 - notification_id WHERE notification_id < 0")
+        conn.execute(
+            "INSERT INTO jejak_events (originator_id, originator_version, topic, state, notification_id) "
+            "SELECT originator_id, originator_version + 1000, topic, state, %s FROM jejak_events "
+            "WHERE notification_id = %s",
+            (forged_at, positions[0]),
+        )
+        recompute_chain(conn)
+    report = store.verify()
+    assert not report.ok
+    kinds = {problem.kind for problem in report.problems}
+    assert kinds == {"checkpoint"}, report.problems  # the chain itself is consistent again
+    first = report.first_problem
+    assert first is not None
+    assert before.position < first.position <= forged_at <= after.position + 1
+    assert f"and position {after.position}" in first.detail
+
+
+def test_a_truncated_tail_is_caught_by_the_checkpoint_even_with_the_head_rewritten(store: AuditStore) -> None:
+    signed = store.checkpoint()
+    positions = store.positions()
+    with store.superuser() as conn:
+        conn.execute("DELETE FROM jejak_events WHERE notification_id > %s", (positions[-4],))
+        conn.execute(
+            "UPDATE jejak_events_chain_head SET position = %s, hash = (SELECT hash FROM jejak_events "
+            "WHERE notification_id = %s)",
+            (positions[-4], positions[-4]),
+        )
+    report = store.verify()
+    first = report.first_problem
+    assert first is not None
+    assert (first.position, first.kind) == (positions[-4] + 1, "missing")
+    assert str(signed.position) in first.detail
+
+
+def test_a_truncated_tail_without_a_checkpoint_is_caught_by_the_head(store: AuditStore) -> None:
+    positions = store.positions()
+    with store.superuser() as conn:
+        conn.execute("DELETE FROM jejak_events WHERE notification_id > %s", (positions[-3],))
+    first = store.verify().first_problem
+    assert first is not None
+    assert (first.position, first.kind) == (positions[-3] + 1, "missing")
+
+
+def test_an_earlier_checkpoint_file_proves_the_history_extends_it(store: AuditStore, tmp_path: Path) -> None:
+    kept = Checkpoint.from_json(json.loads(json.dumps(store.checkpoint().to_json())))
+    store.fill(employees=1)
+    assert store.verify([kept]).ok
+    with store.superuser() as conn:
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("DELETE FROM jejak_checkpoints")  # hide the stored copy: the auditor's file remains
+        target = store.positions()[1]
+        conn.execute(
+            "UPDATE jejak_events SET state = overlay(state placing '\\x21'::bytea from 20 for 1) "
+            "WHERE notification_id = %s",
+            (target,),
+        )
+        recompute_chain(conn)
+    assert store.verify().ok  # without the auditor's copy the rewrite is consistent
+    report = store.verify([kept])
+    assert [problem.kind for problem in report.problems] == ["checkpoint"]
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(store: AuditStore, tmp_path: Path) -> None:
+    stranger = generate_key(tmp_path / "stranger")
+    take_checkpoint(store.services_url, stranger)
+    report = store.verify()
+    assert [problem.kind for problem in report.problems] == ["unknown-key"]
+
+
+def test_the_verify_command_exits_0_only_when_everything_verifies(store: AuditStore, tmp_path: Path) -> None:
+    store.checkpoint()
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
+    runner = CliRunner()
+    good = runner.invoke(app, ["audit", "verify"], env=env)
+    assert good.exit_code == 0, good.output
+    assert "VERIFIED" in good.output
+    key_file = tmp_path / "jejak.pem"
+    exported = runner.invoke(app, ["audit", "public-key", "--out", str(key_file)], env=env)
+    assert exported.exit_code == 0, exported.output
+    target = store.positions()[2]
+    with store.superuser() as conn:
+        conn.execute(
+            "UPDATE jejak_events SET topic = topic || 'x' WHERE notification_id = %s",
+            (target,),
+        )
+    bad = runner.invoke(app, ["audit", "verify", "--public-key", str(key_file)], env=env)
+    assert bad.exit_code == 1
+    assert f"PROBLEM at position {target} [changed]" in bad.output
+
+
+def test_rotating_the_key_keeps_old_checkpoints_verifiable(store: AuditStore) -> None:
+    old = store.checkpoint()
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
+    rotated = CliRunner().invoke(app, ["audit", "keys", "rotate"], env=env)
+    assert rotated.exit_code == 0, rotated.output
+    new_id = (store.key_dir / "current").read_text().strip()
+    assert new_id != old.key_id
+    assert not (store.key_dir / f"signing-{old.key_id}.pem").exists()  # the old private key is destroyed
+    assert (store.key_dir / f"public-{old.key_id}.pem").exists()  # its public key stays, for old checkpoints
+    report = store.verify()
+    assert report.ok, report.problems
+    assert report.checkpoints_checked == 2
+    listed = CliRunner().invoke(app, ["audit", "public-key", "--all"], env=env)
+    assert f"# key {old.key_id}" in listed.output
+    assert f"# key {new_id}" in listed.output
+    generate_again = CliRunner().invoke(app, ["audit", "keys", "generate"], env=env)
+    assert generate_again.exit_code == 1
+
+
+def recompute_chain(conn: psycopg.Connection[Any]) -> None:
+    """What an attacker with the database's superuser does after editing: make the chain consistent again."""
+    rows = conn.execute(
+        "SELECT notification_id, originator_id, originator_version, topic, state FROM jejak_events "
+        "ORDER BY notification_id"
+    ).fetchall()
+    previous = GENESIS
+    for position, aggregate_id, version, topic, state in rows:
+        new = link(previous, int(position), aggregate_id, int(version), str(topic), bytes(state))
+        conn.execute(
+            "UPDATE jejak_events SET prev_hash = %s, hash = %s WHERE notification_id = %s", (previous, new, position)
+        )
+        previous = new
+    conn.execute("UPDATE jejak_events_chain_head SET position = %s, hash = %s", (rows[-1][0], previous))
