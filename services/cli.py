@@ -114,7 +114,7 @@ def banner(urls: ServerUrls, running: Running, began: float) -> None:
     table.add_row("NATS", redacted(urls.nats_url))
     if urls.nats_credentials is not None:
         table.add_row("NATS logins", f"{urls.nats_credentials.path}  (one user per sender; services log in as jejak)")
-    table.add_row("PostgreSQL", urls.database_url)
+    table.add_row("PostgreSQL", f"{urls.database_url}  (services: append-only on the event store)")
     for name, where in running.where.items():
         table.add_row(name, where)
     if "api" in running.where:  # a token is the first thing a reader needs

@@ -8,7 +8,7 @@ hands the new position to the live name. Readers see the old tables until the co
 ones after it; the live worker continues from the new position, skipping what the rebuild applied.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,20 +55,7 @@ async def rebuild(
         await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(work)))
         await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(work)))
         await conn.execute("DELETE FROM projection_position WHERE projection = %s", (tracking,))
-        async with conn.transaction():
-            await _inside(conn, work)
-            for statement in projection.ddl:
-                await conn.execute(statement)
-        position, applied = 0, 0
-        while True:  # pages while the live version serves
-            async with conn.transaction(), conn.cursor() as cur:
-                await _inside(conn, work)
-                count, position = await _apply_page(records, projection, cur, position, tracking)
-            applied += count
-            if progress is not None:
-                progress(position, max(position, await _head(records)))
-            if count == 0:
-                break
+        applied, position = await replay(records, conn, (work, "public"), ((projection, tracking),), progress=progress)
         retired = f"retired_{name}_{datetime.now(UTC):%Y%m%d%H%M%S}"
         async with conn.transaction(), conn.cursor() as cur:
             await cur.execute(
@@ -77,8 +64,8 @@ async def rebuild(
             await cur.execute("SELECT position FROM projection_position WHERE projection = %s FOR UPDATE", (name,))
             live = sql.SQL(", ").join(sql.Identifier("public", table) for table in projection.tables)
             await cur.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(live))
-            await _inside(conn, work)
-            while (caught_up := await _apply_page(records, projection, cur, position, tracking))[0]:
+            await _inside(conn, (work, "public"))
+            while (caught_up := await _apply_page(records, ((projection, tracking),), cur, position))[0]:
                 applied, position = applied + caught_up[0], caught_up[1]
             await cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(retired)))
             for table in projection.tables:
@@ -105,26 +92,68 @@ def drop_old(database_url: str, name: str) -> list[str]:
     return [str(schema) for (schema,) in rows]
 
 
-async def _inside(conn: AsyncConnection[Any], schema: str) -> None:
-    """The new version's tables first; the position table stays in public."""
-    await conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
+async def replay(
+    records: Records,
+    conn: AsyncConnection[Any],
+    search_path: Sequence[str],
+    targets: Sequence[tuple[Projection, str]],
+    *,
+    stop: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Create the targets' tables in the first schema of ``search_path`` and replay the store into them.
+
+    Page by page, one transaction each, up to ``stop`` (inclusive; the head when None). Every
+    target sees every event once, read from the store once; ``targets`` pairs a projection with
+    the name its position is tracked under. Returns (events applied, position reached).
+    """
+    async with conn.transaction():
+        await _inside(conn, search_path)
+        for projection, _ in targets:
+            for statement in projection.ddl:
+                await conn.execute(statement)
+    position, applied = 0, 0
+    while True:  # pages, so a long replay neither holds one huge transaction nor blocks the live version
+        async with conn.transaction(), conn.cursor() as cur:
+            await _inside(conn, search_path)
+            count, position = await _apply_page(records, targets, cur, position, stop)
+        applied += count
+        if count == 0:  # caught up with the store as the last page saw it, however far it has moved since
+            if progress is not None:
+                progress(position, position)
+            return applied, position
+        if progress is not None:
+            head = await store_head(records)
+            progress(position, max(position, head if stop is None else min(stop, head)))
+
+
+async def store_head(records: Records) -> int:
+    """The last position the store has recorded; 0 when it is empty."""
+    head: int | None = await anyio.to_thread.run_sync(records.recorder.max_notification_id)
+    return head or 0
+
+
+async def _inside(conn: AsyncConnection[Any], search_path: Sequence[str]) -> None:
+    """The new version's tables first; for a rebuild, the position table stays in public."""
+    schemas = sql.SQL(", ").join(sql.Identifier(schema) for schema in search_path)
+    await conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(schemas))
 
 
 async def _apply_page(
-    records: Records, projection: Projection, cur: AsyncCursor[Any], after: int, tracking: str
+    records: Records,
+    targets: Sequence[tuple[Projection, str]],
+    cur: AsyncCursor[Any],
+    after: int,
+    stop: int | None = None,
 ) -> tuple[int, int]:
     notifications = await anyio.to_thread.run_sync(
-        lambda: records.recorder.select_notifications(start=after + 1, limit=PAGE)
+        lambda: records.recorder.select_notifications(start=after + 1, limit=PAGE, stop=stop)
     )
     for notification in notifications:
         body = envelope_of(records, notification).model_dump_json().encode()
-        await projection.apply(cur, body, notification.id, tracking)
+        for projection, tracking in targets:
+            await projection.apply(cur, body, notification.id, tracking)
     return len(notifications), (notifications[-1].id if notifications else after)
-
-
-async def _head(records: Records) -> int:
-    head: int | None = await anyio.to_thread.run_sync(records.recorder.max_notification_id)
-    return head or 0
 
 
 def _move(table: str, source: str, target: str) -> sql.Composed:

@@ -12,7 +12,7 @@ from psycopg import IsolationLevel
 
 from contracts.reference import training_kinds
 from projections import competency, rejections
-from services.api import complaints_routes, performance_routes, reports, standing_routes, status
+from services.api import audit_routes, complaints_routes, performance_routes, reports, standing_routes, status
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
@@ -56,6 +56,7 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
     app.include_router(complaints_routes.router)
     app.include_router(standing_routes.router)
     app.include_router(status.router)
+    app.include_router(audit_routes.router)
 
     @app.get("/healthz", response_model=Health)
     async def healthz(pool: Pool) -> JSONResponse:

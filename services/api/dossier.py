@@ -52,7 +52,9 @@ class ComplaintNaming(BaseModel):
     closed_on: date | None
 
 
-class DossierOut(BaseModel):
+class DossierHead(BaseModel):
+    """Who the employee is, where they are placed and their JP per year: the live and as-of dossiers share it."""
+
     nip: str
     name: str
     asn_kind: str
@@ -61,6 +63,9 @@ class DossierOut(BaseModel):
     start_date: date
     placement: Placement
     jp_per_year: list[JpYear]
+
+
+class DossierOut(DossierHead):
     timeline: list[TimelineEntry]
     complaints: list[ComplaintNaming]
     position: int = Field(description="Store position this answer was built from.")

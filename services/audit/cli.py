@@ -5,6 +5,8 @@ from collections.abc import Callable
 import typer
 
 from services.audit.chain_cli import register_chain_commands
+from services.audit.dossier_cli import register_dossier_commands
+from services.audit.reproduce_cli import register_reproduce_commands
 
 
 def audit_app(database_url: Callable[[], str]) -> typer.Typer:
@@ -14,4 +16,6 @@ def audit_app(database_url: Callable[[], str]) -> typer.Typer:
         no_args_is_help=True,
     )
     register_chain_commands(app, database_url)
+    register_dossier_commands(app, database_url)
+    register_reproduce_commands(app, database_url)
     return app
