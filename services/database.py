@@ -8,7 +8,14 @@ from domain.records import Records
 from projections.schema import create_read_models
 from services.audit.checkpoints import CHECKPOINTS_DDL
 from services.personal_data import KEYS_INDEX, KEYS_TABLE
-from services.store_roles import ensure_role, grant_services, hand_over_the_rest, password_of, role_of
+from services.store_roles import (
+    check_services_role,
+    ensure_role,
+    grant_services,
+    hand_over_the_rest,
+    password_of,
+    role_of,
+)
 from services.tokens import TOKENS_TABLE
 
 
@@ -59,6 +66,7 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
                 conn.execute(statement)
             if separate:
                 ensure_role(conn, services_role, password_of(database_url))
+                check_services_role(conn, services_role, role_of(owner_url))
                 grant_services(conn, services_role, str(conn.info.dbname))
                 hand_over_the_rest(conn, services_role)
                 conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(services_role)))

@@ -4,9 +4,11 @@ Three things are added to the table the library defines, all inside PostgreSQL s
 can skip them:
 
 - ``prev_hash``/``hash`` columns filled by a ``BEFORE INSERT`` trigger (the formula is in
-  ``services.audit.offline.link``). The library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` in every
-  insert transaction, so the trigger's "previous row" is well defined and the chain has no forks;
-  the head is kept in a one-row table so the trigger never searches the events table.
+  ``services.audit.offline``). The trigger refuses a position that is not after the chain's
+  head, so rows are chained in position order even when an inserter names its own position.
+  The library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` in every insert transaction, so the
+  trigger's "previous row" is well defined and the chain has no forks; the head is kept in a
+  one-row table (locked by the trigger) so the trigger never searches the events table.
 - Triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE`` on the events table.
 - A ``SECURITY DEFINER`` function that takes the library's table lock. PostgreSQL only lets a role
   take an EXCLUSIVE lock if it may UPDATE, DELETE or TRUNCATE the table; through the function the
@@ -28,6 +30,9 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
     """``PostgresApplicationRecorder`` whose table is hash-chained and append-only."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        if datastore.enable_db_functions:
+            # That insert path takes no table lock: the chain's order would no longer be the commit order.
+            raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS is not supported by the hash-chained event store")
         super().__init__(datastore, events_table_name=events_table_name)
         names = chain_names(events_table_name)
         self.chain_head_table_name = names["head"]
@@ -44,6 +49,7 @@ def chain_names(table: str) -> dict[str, str]:
     return {
         "head": f"{table}_chain_head",
         "link": f"{table}_link",
+        "content": f"{table}_content",
         "chain": f"{table}_chain",
         "refuse": f"{table}_refuse_change",
         "lock": f"{table}_lock",
@@ -71,36 +77,45 @@ def chain_ddl(schema_name: str, table_name: str, datastore: PostgresDatastore | 
             "position bigint NOT NULL, hash bytea NOT NULL)"
         ).format(**fmt),
         SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{link}("
-            "prev bytea, at_position bigint, id {id_type}, version bigint, event_topic text, event_state bytea) "
+            "CREATE OR REPLACE FUNCTION {schema}.{content}("
+            "id {id_type}, version bigint, event_topic text, event_state bytea) "
             "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT sha256("
-            "prev || int8send(at_position) || {id_bytes} || int8send(version) "
+            "{id_bytes} || int8send(version) "
             "|| int4send(octet_length(convert_to(coalesce(event_topic, ''), 'UTF8'))) "
             "|| convert_to(coalesce(event_topic, ''), 'UTF8') "
             "|| int4send(octet_length(coalesce(event_state, ''::bytea))) || coalesce(event_state, ''::bytea)) $$"
         ).format(**fmt),
-        # Chain what was stored before the chain existed, once, then open the head.
+        SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{link}(prev bytea, at_position bigint, content bytea) "
+            "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
+            "SELECT sha256(prev || int8send(at_position) || content) $$"
+        ).format(**fmt),
+        # Chain what was stored before the chain existed, once (under the write lock), then open the head.
         SQL(
             "DO $$ DECLARE r record; previous bytea := decode(repeat('00', 32), 'hex'); last bigint := 0; "
             "BEGIN "
             "IF NOT EXISTS (SELECT 1 FROM {schema}.{head}) THEN "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             "FOR r IN SELECT * FROM {schema}.{table} ORDER BY notification_id LOOP "
             "UPDATE {schema}.{table} SET prev_hash = previous, hash = {schema}.{link}(previous, r.notification_id, "
-            "r.originator_id, r.originator_version, r.topic, r.state) WHERE notification_id = r.notification_id "
-            "RETURNING hash INTO previous; last := r.notification_id; "
+            "{schema}.{content}(r.originator_id, r.originator_version, r.topic, r.state)) "
+            "WHERE notification_id = r.notification_id RETURNING hash INTO previous; last := r.notification_id; "
             "END LOOP; "
             "INSERT INTO {schema}.{head} (position, hash) VALUES (last, previous); "
             "END IF; END $$"
         ).format(**fmt),
         SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{chain}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-            "SET search_path = pg_catalog AS $$ DECLARE previous bytea; BEGIN "
-            "SELECT h.hash INTO previous FROM {schema}.{head} h FOR UPDATE; "
+            "SET search_path = pg_catalog AS $$ DECLARE previous bytea; head_position bigint; BEGIN "
+            "SELECT h.hash, h.position INTO previous, head_position FROM {schema}.{head} h FOR UPDATE; "
             "IF previous IS NULL THEN RAISE EXCEPTION 'the hash chain of % has no head: run jejak provision', "
             "TG_TABLE_NAME; END IF; "
+            "IF NEW.notification_id <= head_position THEN RAISE EXCEPTION "
+            "'% is appended in order: position % is not after the last stored position %', "
+            "TG_TABLE_NAME, NEW.notification_id, head_position; END IF; "
             "NEW.prev_hash := previous; "
-            "NEW.hash := {schema}.{link}(previous, NEW.notification_id, NEW.originator_id, NEW.originator_version, "
-            "NEW.topic, NEW.state); "
+            "NEW.hash := {schema}.{link}(previous, NEW.notification_id, "
+            "{schema}.{content}(NEW.originator_id, NEW.originator_version, NEW.topic, NEW.state)); "
             "UPDATE {schema}.{head} SET position = NEW.notification_id, hash = NEW.hash; "
             "RETURN NEW; END $$"
         ).format(**fmt),
@@ -125,4 +140,6 @@ def chain_ddl(schema_name: str, table_name: str, datastore: PostgresDatastore | 
             "CREATE OR REPLACE FUNCTION {schema}.{lock}() RETURNS void LANGUAGE plpgsql SECURITY DEFINER "
             "SET search_path = pg_catalog AS $$ BEGIN LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; END $$"
         ).format(**fmt),
+        # Only the owner, and the roles it grants (services/store_roles.py), may hold up every writer.
+        SQL("REVOKE EXECUTE ON FUNCTION {schema}.{lock}() FROM PUBLIC").format(**fmt),
     ]

@@ -19,7 +19,13 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
-from services.audit.checkpoints import CHECKPOINTS_TABLE, EVENTS_TABLE, HEAD_TABLE
+from services.audit.checkpoints import (
+    CHECKPOINTS_TABLE,
+    EVENTS_TABLE,
+    HEAD_TABLE,
+    STORE_CHECKPOINT_FUNCTION,
+    STORE_SCHEMA,
+)
 
 STORE_TABLES = (EVENTS_TABLE, HEAD_TABLE, CHECKPOINTS_TABLE)
 
@@ -55,19 +61,47 @@ def ensure_role(conn: psycopg.Connection[Any], role: str, password: str | None =
     return True
 
 
+def check_services_role(conn: psycopg.Connection[Any], role: str, owner: str) -> None:
+    """Refuse a services' role that grants could not confine: a superuser, or one that acts as the owner."""
+    row = conn.execute(
+        "SELECT rolsuper, rolbypassrls, pg_has_role(%s, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
+        (role, owner, role),
+    ).fetchone()
+    if row is None:
+        return
+    superuser, bypasses_rls, acts_as_owner = row
+    if superuser or bypasses_rls or acts_as_owner:
+        what = "is a superuser" if superuser else "bypasses row security" if bypasses_rls else f"is a member of {owner}"
+        raise RoleError(
+            f"the services' database role {role!r} {what}: it could change stored events whatever is granted. "
+            f"Give the services a plain login role (JEJAK_DATABASE_URL) and keep {owner!r} for provisioning "
+            "(JEJAK_OWNER_DATABASE_URL)"
+        )
+
+
 def grant_services(conn: psycopg.Connection[Any], role: str, database: str) -> None:
     """Append-only on the store, ownership of the rest (see the module's docstring)."""
     who = sql.Identifier(role)
-    for table in STORE_TABLES:
-        conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC, {}").format(sql.Identifier(table), who))
-    conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(sql.Identifier(EVENTS_TABLE), who))
-    conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(HEAD_TABLE), who))
-    conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(sql.Identifier(CHECKPOINTS_TABLE), who))
-    for sequence in (f"{EVENTS_TABLE}_notification_id_seq", f"{CHECKPOINTS_TABLE}_checkpoint_id_seq"):
-        conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(sequence), who))
-    lock = sql.Identifier(f"{EVENTS_TABLE}_lock")
-    conn.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION {}() FROM PUBLIC").format(lock))
-    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {}() TO {}").format(lock, who))
+
+    def table(name: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(STORE_SCHEMA), sql.Identifier(name))
+
+    for name in STORE_TABLES:
+        conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC, {}").format(table(name), who))
+    # Only the columns the library writes: the position comes from the sequence, the hashes from the trigger.
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT (originator_id, originator_version, topic, state) ON {} TO {}").format(
+            table(EVENTS_TABLE), who
+        )
+    )
+    conn.execute(sql.SQL("GRANT SELECT ON {}, {} TO {}").format(table(HEAD_TABLE), table(CHECKPOINTS_TABLE), who))
+    conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(table(f"{EVENTS_TABLE}_notification_id_seq"), who))
+    for function in (f"{EVENTS_TABLE}_lock()", f"{STORE_CHECKPOINT_FUNCTION}(bigint, bytea, text, text, bytea)"):
+        conn.execute(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}.{} TO {}").format(
+                sql.Identifier(STORE_SCHEMA), sql.SQL(function), who
+            )
+        )
     conn.execute(sql.SQL("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), who))
     conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(who))
 
@@ -78,8 +112,8 @@ def hand_over_the_rest(conn: psycopg.Connection[Any], role: str) -> list[str]:
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND n.nspname NOT LIKE 'pg_toast%%' AND pg_get_userbyid(c.relowner) <> %s "
-        "AND NOT (n.nspname = 'public' AND c.relname = ANY(%s))",
-        (role, list(STORE_TABLES)),
+        "AND NOT (n.nspname = %s AND c.relname = ANY(%s))",
+        (role, STORE_SCHEMA, list(STORE_TABLES)),
     ).fetchall()
     for schema, table in rows:
         conn.execute(

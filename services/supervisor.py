@@ -108,7 +108,9 @@ async def run_services(
             key = load_signing_key(settings.signing_key_dir())  # refuses to start without one
             connection = await nats.connect(nats_url, name="jejak-checkpoints", max_reconnect_attempts=-1)
             stack.push_async_callback(connection.drain)
-            checkpointer = Checkpointer(database_url, connection.jetstream(), key, settings.checkpoint_interval_seconds)
+            checkpointer = Checkpointer(
+                database_url, connection.jetstream(), settings.signing_key_dir(), settings.checkpoint_interval_seconds
+            )
             tasks.append(
                 asyncio.create_task(checkpointer.run(stop, settings.retry_max_delay_seconds), name="checkpoints")
             )

@@ -96,6 +96,10 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
             list[Path] | None,
             typer.Option(dir_okay=False, exists=True, help="Your copy of Jejak's public key(s), PEM (repeatable)."),
         ] = None,
+        trust_bundle_keys: Annotated[
+            bool,
+            typer.Option(help="With --bundle and no key of yours: check consistency with the keys it ships only."),
+        ] = False,
     ) -> None:
         """Recompute the hash chain and check every signed checkpoint; exit 0 only when everything verifies.
 
@@ -105,10 +109,12 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
         settings = Settings()
         given_keys = list(public_key or [])
         if bundle is not None:
-            keys = load_public_keys(given_keys) if given_keys else None
+            keys = None if trust_bundle_keys and not given_keys else trusted_keys(settings, given_keys) or None
             with progress_bar() as progress:
                 task = progress.add_task("verifying bundle", total=None)
-                report = verify_bundle(bundle, keys, progress=lambda _row: progress.advance(task))
+                report = verify_bundle(
+                    bundle, keys, trust_shipped_keys=trust_bundle_keys, progress=lambda _row: progress.advance(task)
+                )
             print_report(report)
             raise typer.Exit(0 if report.ok else 1)
         keys = trusted_keys(settings, given_keys)

@@ -2,27 +2,34 @@
 
 import asyncio
 import logging
+from pathlib import Path
 
 from nats.js import JetStreamContext
 
 from services.audit.checkpoints import publish_new, take_checkpoint
-from services.audit.keys import SigningKey
+from services.audit.keys import load_signing_key, public_keys
 from services.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    """Signs with ``key``; a failure (database or NATS away) is logged and retried, never fatal."""
+    """Signs with the key folder's current key, read again each round so a rotation takes effect at once.
 
-    def __init__(self, database_url: str, js: JetStreamContext, key: SigningKey, interval_seconds: float) -> None:
+    A failure (database or NATS away, key folder unreadable) is logged and retried, never fatal.
+    """
+
+    def __init__(self, database_url: str, js: JetStreamContext, key_dir: Path, interval_seconds: float) -> None:
         self.database_url = database_url
         self.js = js
-        self.key = key
+        self.key_dir = key_dir
         self.interval_seconds = interval_seconds
 
     async def once(self) -> None:
-        checkpoint = await asyncio.to_thread(take_checkpoint, self.database_url, self.key, only_if_moved=True)
+        key = load_signing_key(self.key_dir)
+        checkpoint = await asyncio.to_thread(
+            take_checkpoint, self.database_url, key, only_if_moved=True, trusted=public_keys(self.key_dir)
+        )
         if checkpoint is not None:
             log.info("checkpoint %s signed at position %s", checkpoint.checkpoint_id, checkpoint.position)
         await publish_new(self.js, self.database_url)

@@ -10,7 +10,7 @@ lock), the committed head is always a real row of a gapless prefix. Checkpoints 
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,29 +21,50 @@ from psycopg import sql
 
 from contracts.streams import AUDIT_STREAM, CHECKPOINT_SUBJECT
 from services.audit.keys import SigningKey
-from services.audit.offline import Checkpoint, checkpoint_message
+from services.audit.offline import Checkpoint, checkpoint_message, verify_signature
 
 log = logging.getLogger(__name__)
 
+STORE_SCHEMA = "public"
+"""Where the event store's tables are (the application's default). Every statement here names it:
+an unqualified name would follow the connecting role's search_path, which starts with a schema of
+the role's own name that the role may create."""
 EVENTS_TABLE = "jejak_events"
 HEAD_TABLE = "jejak_events_chain_head"
 CHECKPOINTS_TABLE = "jejak_checkpoints"
+STORE_CHECKPOINT_FUNCTION = "jejak_store_checkpoint"
 
 CHECKPOINTS_DDL = [
     sql.SQL(
-        "CREATE TABLE IF NOT EXISTS jejak_checkpoints ("
+        "CREATE TABLE IF NOT EXISTS public.jejak_checkpoints ("
         "checkpoint_id bigserial PRIMARY KEY, position bigint NOT NULL, head_hash bytea NOT NULL, "
         "signed_at text NOT NULL, key_id text NOT NULL, signature bytea NOT NULL, "
         "stored_at timestamptz NOT NULL DEFAULT now())"
     ),
     sql.SQL(
-        "CREATE OR REPLACE TRIGGER jejak_checkpoints_refuse_change BEFORE UPDATE OR DELETE ON jejak_checkpoints "
-        "FOR EACH ROW EXECUTE FUNCTION jejak_events_refuse_change()"
+        "CREATE OR REPLACE TRIGGER jejak_checkpoints_refuse_change BEFORE UPDATE OR DELETE ON public.jejak_checkpoints "
+        "FOR EACH ROW EXECUTE FUNCTION public.jejak_events_refuse_change()"
     ),
     sql.SQL(
-        "CREATE OR REPLACE TRIGGER jejak_checkpoints_refuse_truncate BEFORE TRUNCATE ON jejak_checkpoints "
-        "FOR EACH STATEMENT EXECUTE FUNCTION jejak_events_refuse_change()"
+        "CREATE OR REPLACE TRIGGER jejak_checkpoints_refuse_truncate BEFORE TRUNCATE ON public.jejak_checkpoints "
+        "FOR EACH STATEMENT EXECUTE FUNCTION public.jejak_events_refuse_change()"
     ),
+    # The only way in for the services: a checkpoint must name a real (position, hash) of the chain,
+    # and checkpoints are stored one at a time so their ids follow commit order (publishing relies on it).
+    sql.SQL(
+        "CREATE OR REPLACE FUNCTION public.jejak_store_checkpoint("
+        "p_position bigint, p_hash bytea, p_signed_at text, p_key_id text, p_signature bytea) "
+        "RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
+        "DECLARE stored bytea; new_id bigint; BEGIN "
+        "LOCK TABLE public.jejak_checkpoints IN EXCLUSIVE MODE; "
+        "SELECT e.hash INTO stored FROM public.jejak_events e WHERE e.notification_id = p_position; "
+        "IF stored IS NULL OR stored <> p_hash THEN RAISE EXCEPTION "
+        "'checkpoint refused: position % with that hash is not on the chain', p_position; END IF; "
+        "INSERT INTO public.jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
+        "VALUES (p_position, p_hash, p_signed_at, p_key_id, p_signature) RETURNING checkpoint_id INTO new_id; "
+        "RETURN new_id; END $$"
+    ),
+    sql.SQL("REVOKE EXECUTE ON FUNCTION public.jejak_store_checkpoint(bigint, bytea, text, text, bytea) FROM PUBLIC"),
 ]
 """Created by provisioning after the events table (whose refusing trigger function it reuses)."""
 
@@ -55,7 +76,7 @@ class Head:
 
 
 def read_head(conn: psycopg.Connection[Any]) -> Head:
-    row = conn.execute(sql.SQL("SELECT position, hash FROM {}").format(sql.Identifier(HEAD_TABLE))).fetchone()
+    row = conn.execute("SELECT position, hash FROM public.jejak_events_chain_head").fetchone()
     if row is None:
         raise LookupError("the event store has no chain head: run `jejak provision`")
     position, head_hash = row
@@ -70,48 +91,59 @@ def sign(key: SigningKey, head: Head, now: datetime | None = None) -> Checkpoint
 
 def store(conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> Checkpoint:
     row = conn.execute(
-        "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
-        "VALUES (%s, %s, %s, %s, %s) RETURNING checkpoint_id",
+        "SELECT public.jejak_store_checkpoint(%s, %s, %s, %s, %s)",
         (checkpoint.position, checkpoint.hash, checkpoint.signed_at, checkpoint.key_id, checkpoint.signature),
     ).fetchone()
-    if row is None:  # pragma: no cover (INSERT … RETURNING always returns the row)
+    if row is None:  # pragma: no cover (the function returns the id or raises)
         raise LookupError("the checkpoint was not stored")
-    return Checkpoint(
-        checkpoint.position,
-        checkpoint.hash,
-        checkpoint.signed_at,
-        checkpoint.key_id,
-        checkpoint.signature,
-        int(row[0]),
-    )
+    return replace(checkpoint, checkpoint_id=int(row[0]))
 
 
-def take_checkpoint(database_url: str, key: SigningKey, *, only_if_moved: bool = False) -> Checkpoint | None:
-    """Sign the current head and store it; with ``only_if_moved``, None when nothing new was stored."""
+def take_checkpoint(
+    database_url: str, key: SigningKey, *, only_if_moved: bool = False, trusted: dict[str, Any] | None = None
+) -> Checkpoint | None:
+    """Sign the current head and store it; None when the store is empty or, with ``only_if_moved``,
+    when a checkpoint with a good signature (by ``trusted`` keys, default the signing key) already covers it."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         head = read_head(conn)
-        if only_if_moved:
-            last = conn.execute("SELECT coalesce(max(position), 0) FROM jejak_checkpoints").fetchone()
-            if last is not None and int(last[0]) >= head.position:
-                return None  # nothing new (an empty store is not signed either)
+        if head.position == 0:
+            return None
+        if only_if_moved and last_signed_position(conn, trusted or {key.key_id: key.public}) >= head.position:
+            return None
         return store(conn, sign(key, head))
+
+
+def last_signed_position(conn: psycopg.Connection[Any], keys: dict[str, Any], *, look_at: int = 20) -> int:
+    """The highest position covered by a checkpoint whose signature verifies (0 when none does).
+
+    Rows that do not verify are passed over, so a junk row cannot stop the periodic signing.
+    """
+    rows = conn.execute(
+        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
+        "ORDER BY position DESC, checkpoint_id DESC LIMIT %s",
+        (look_at,),
+    ).fetchall()
+    for checkpoint in (_checkpoint_of(row) for row in rows):
+        if verify_signature(checkpoint, keys) is None:
+            return checkpoint.position
+    return 0
+
+
+def _checkpoint_of(row: Any) -> Checkpoint:
+    checkpoint_id, position, head_hash, signed_at, key_id, signature = row
+    return Checkpoint(
+        int(position), bytes(head_hash), str(signed_at), str(key_id), bytes(signature), int(checkpoint_id)
+    )
 
 
 def stored_checkpoints(conn: psycopg.Connection[Any], after_id: int = 0) -> Iterator[Checkpoint]:
     rows = conn.execute(
-        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM jejak_checkpoints "
+        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
         "WHERE checkpoint_id > %s ORDER BY checkpoint_id",
         (after_id,),
     ).fetchall()
-    for checkpoint_id, position, head_hash, signed_at, key_id, signature in rows:
-        yield Checkpoint(
-            int(position),
-            bytes(head_hash),
-            str(signed_at),
-            str(key_id),
-            bytes(signature),
-            int(checkpoint_id),
-        )
+    for row in rows:
+        yield _checkpoint_of(row)
 
 
 def msg_id(checkpoint: Checkpoint) -> str:

@@ -26,7 +26,7 @@ from services.audit import offline
 from services.audit.checkpoints import stored_checkpoints, take_checkpoint
 from services.audit.keys import SigningKey, public_pem
 from services.audit.offline import BUNDLE_FORMAT, Checkpoint, Row, file_sha256, manifest_message, row_to_json
-from services.audit.verify import store_rows
+from services.audit.verify import snapshot, store_rows
 
 WIB = ZoneInfo("Asia/Jakarta")
 """Dates on the command line are Sawahlunto's days (UTC+7)."""
@@ -109,7 +109,7 @@ def export_bundle(
         raise NothingToExport(f"{out} is not empty: choose a new folder")
     signed_now = take_checkpoint(database_url, key, only_if_moved=True) if key is not None else None
     with psycopg.connect(database_url) as conn:
-        conn.read_only = True
+        snapshot(conn)
         with conn.transaction():
             checkpoints = list(stored_checkpoints(conn))
             if not checkpoints:
@@ -158,7 +158,7 @@ def _stretch(
         selected = selection.wants(row)
         if not kept and not selected:
             continue
-        kept.append(row if selected else Row(row.position, row.prev_hash, row.hash))
+        kept.append(row if selected else Row(row.position, row.prev_hash, row.hash, content_hash=row.content()))
         if selected:
             last_selected = row.position
     if last_selected is None:
@@ -195,22 +195,25 @@ the others as links only (position, previous hash, hash) so the chain can still 
 
 - `events.jsonl`: one stored event per line, in position order: `position`, `prev_hash`, `hash`
   and, for exported events, `aggregate_id`, `version`, `topic` and `state` (the stored bytes,
-  as UTF-8 text or base64 as `state_encoding` says; personal data of complainants stays sealed).
+  as UTF-8 text or base64 as `state_encoding` says; personal data of complainants stays sealed);
+  the others carry `content_hash`, the digest of their content, so every hash is recomputed.
 - `checkpoints.jsonl`: signed statements "the chain's hash at position P was H", Ed25519.
-- `public-keys/`: the public keys that signed them (compare them with the copies you keep).
+- `public-keys/`: the public keys that signed them. They prove nothing by themselves (a forger
+  would ship their own): verify with the copy of Jejak's public key you keep.
 - `verify_bundle.py`: the verifier, standard library plus `cryptography` only.
 - `manifest.json`: the SHA-256 of every file, signed.
 
 ## Verify
 
     pip install cryptography
-    python3 verify_bundle.py .                       # with the keys shipped here
-    python3 verify_bundle.py . /path/to/your-copy-of-jejak-public-key.pem   # with your own copy
+    python3 verify_bundle.py . /path/to/your-copy-of-jejak-public-key.pem
+    python3 verify_bundle.py . --trust-bundle-keys     # consistency only, with the keys shipped here
 
-or, where Jejak is installed, `jejak audit verify --bundle .` It recomputes every hash:
-hash = SHA-256(prev_hash | position | aggregate id | version | topic | state), each field
-length-fixed or length-prefixed (see the docstring of verify_bundle.py), checks that each event
-links to the one before it, that every checkpoint's signature is good and that its hash is the
-chain's hash at its position, and that the manifest matches the files. Exit status 0 only when
-everything verifies; otherwise it names the first position that does not and what is wrong.
+or, where Jejak is installed, `jejak audit verify --bundle . --public-key YOUR-COPY.pem`. It
+recomputes every hash: hash = SHA-256(prev_hash | position | content), content = SHA-256(aggregate
+id | version | topic | state), each field length-fixed or length-prefixed (see the docstring of
+verify_bundle.py); checks that each event links to the one before it, that every checkpoint's
+signature is good and that its hash is the chain's hash at its position, and that the signed
+manifest matches the files. Exit status 0 only when everything verifies; otherwise it names the
+first position that does not and what is wrong.
 """

@@ -36,12 +36,12 @@ from projections.tracking import position_of
 from services.audit.as_of import AsOfDossierOut, View, rebuild
 from services.relay.translate import envelope_of
 
-_COLUMNS = sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM jejak_events ")
+_COLUMNS = sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM public.jejak_events ")
 _HISTORY = _COLUMNS + sql.SQL("WHERE originator_id = %(id)s ORDER BY originator_version")
-_HEAD = sql.SQL("SELECT coalesce(max(notification_id), 0) FROM jejak_events")
-_INDEXED = sql.SQL("SELECT complaint_key FROM dossier_complaint WHERE employee_id = %(id)s")
+_HEAD = sql.SQL("SELECT coalesce(max(notification_id), 0) FROM public.jejak_events")
+_INDEXED = sql.SQL("SELECT complaint_key FROM public.dossier_complaint WHERE employee_id = %(id)s")
 _NOT_INDEXED = sql.SQL("""
-SELECT originator_id FROM jejak_events
+SELECT originator_id FROM public.jejak_events
 WHERE (notification_id < %(registered)s OR notification_id > %(indexed)s)
   AND topic = %(topic)s AND originator_version = 1
   AND convert_from(state, 'UTF8')::jsonb ->> 'named_employee_nip' = %(nip)s""")

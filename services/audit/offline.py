@@ -7,12 +7,17 @@ BUNDLE``). It therefore imports only the standard library and ``cryptography``.
 
 The chain. Every stored event row carries ``prev_hash`` and ``hash`` where::
 
-    hash = SHA-256( prev_hash                      32 bytes; the first row's is 32 zero bytes
-                  | position                       8 bytes, big-endian signed (int8send)
-                  | aggregate id                   16 bytes of the UUID (uuid_send)
-                  | version                        8 bytes, big-endian signed
-                  | len(topic) | topic             4 bytes big-endian length, then UTF-8
-                  | len(state) | state )           4 bytes big-endian length, then the stored bytes
+    content = SHA-256( aggregate id                16 bytes of the UUID (uuid_send)
+                     | version                     8 bytes, big-endian signed (int8send)
+                     | len(topic) | topic          4 bytes big-endian length, then UTF-8
+                     | len(state) | state )        4 bytes big-endian length, then the stored bytes
+    hash    = SHA-256( prev_hash                   32 bytes; the first row's is 32 zero bytes
+                     | position                    8 bytes, big-endian signed
+                     | content )
+
+The content digest is separate so that an excerpt can carry an event it does not disclose as
+its ``content`` digest alone: every link of the chain is still recomputed, so no row can be
+altered unseen, disclosed or not.
 
 computed by a trigger in PostgreSQL as each row is inserted, under the store's write lock, in
 notification order. ``state`` is hashed exactly as stored (sealed personal data stays sealed),
@@ -50,14 +55,12 @@ ANOMALIES_KEPT = 64
 """Rows kept for explaining problems; verification goes on past them, counting."""
 
 
-def link(prev_hash: bytes, position: int, aggregate_id: UUID, version: int, topic: str, state: bytes) -> bytes:
-    """The hash of one stored event given the hash before it (the same formula as the database trigger)."""
+def content_digest(aggregate_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """What one stored event says, whatever its place: the same formula as the database's."""
     topic_bytes = topic.encode("utf-8")
     return hashlib.sha256(
         b"".join(
             (
-                prev_hash,
-                struct.pack(">q", position),
                 aggregate_id.bytes,
                 struct.pack(">q", version),
                 struct.pack(">i", len(topic_bytes)),
@@ -67,6 +70,16 @@ def link(prev_hash: bytes, position: int, aggregate_id: UUID, version: int, topi
             )
         )
     ).digest()
+
+
+def link(prev_hash: bytes, position: int, content: bytes) -> bytes:
+    """The hash of one stored event given the hash before it, its position and its content digest."""
+    return hashlib.sha256(prev_hash + struct.pack(">q", position) + content).digest()
+
+
+def event_hash(prev_hash: bytes, position: int, aggregate_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """The hash the database trigger stores for an event at ``position`` after ``prev_hash``."""
+    return link(prev_hash, position, content_digest(aggregate_id, version, topic, state))
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
@@ -123,7 +136,11 @@ def checkpoint_message(position: int, head_hash: bytes, signed_at: str, key_id: 
 
 @dataclass(frozen=True)
 class Row:
-    """One stored event as the chain sees it; ``state`` None means a link only (content not exported)."""
+    """One stored event as the chain sees it.
+
+    With ``state`` None the row is a link only (an excerpt that does not disclose it): it then
+    carries ``content_hash``, its content digest, and its hash is recomputed from that.
+    """
 
     position: int
     prev_hash: bytes
@@ -132,17 +149,23 @@ class Row:
     version: int | None = None
     topic: str | None = None
     state: bytes | None = None
+    content_hash: bytes | None = None
 
     @property
     def has_content(self) -> bool:
         return self.state is not None
 
+    def content(self) -> bytes | None:
+        if self.state is not None and self.aggregate_id is not None and self.version is not None:
+            return content_digest(self.aggregate_id, self.version, self.topic or "", self.state)
+        return self.content_hash
+
     def recomputed(self, position: int | None = None) -> bytes | None:
-        """The hash this row's content gives (at ``position``, default its own); None for a link-only row."""
-        if self.state is None or self.aggregate_id is None or self.version is None or self.topic is None:
+        """The hash this row gives (at ``position``, default its own); None when it carries nothing to hash."""
+        content = self.content()
+        if content is None:
             return None
-        where = self.position if position is None else position
-        return link(self.prev_hash, where, self.aggregate_id, self.version, self.topic, self.state)
+        return link(self.prev_hash, self.position if position is None else position, content)
 
 
 @dataclass(frozen=True)
@@ -223,7 +246,7 @@ class ChainWalker:
                 Problem(row.position, "reordered", f"position {row.position} comes after {report.last_position}")
             )
         recomputed = row.recomputed()
-        intact = recomputed is None or recomputed == row.hash
+        intact = recomputed is not None and recomputed == row.hash
         linked = self.expected_prev is None or row.prev_hash == self.expected_prev
         if not (intact and linked):
             if len(self._anomalies) < ANOMALIES_KEPT:
@@ -303,8 +326,9 @@ class ChainWalker:
                         row.position,
                         "missing",
                         f"the event that preceded position {row.position} on the chain "
-                        f"(hash {row.prev_hash.hex()[:16]}…) is not in the history: "
-                        "events before this position were removed or replaced",
+                        f"(hash {row.prev_hash.hex()[:16]}…) is not in the history: the event at position "
+                        f"{anomaly.previous_position} was replaced, or events between {anomaly.previous_position} "
+                        f"and {row.position} were removed",
                     )
                 )
         return self.report
@@ -427,13 +451,17 @@ def row_from_json(data: dict[str, Any]) -> Row:
         version=None if data.get("version") is None else int(data["version"]),
         topic=data.get("topic"),
         state=content,
+        content_hash=None if data.get("content_hash") is None else bytes.fromhex(data["content_hash"]),
     )
 
 
 def row_to_json(row: Row) -> dict[str, Any]:
     data: dict[str, Any] = {"position": row.position, "prev_hash": row.prev_hash.hex(), "hash": row.hash.hex()}
     if row.state is None:
-        return data
+        content = row.content()
+        if content is None:
+            raise ValueError(f"position {row.position}: a link-only row needs its content digest")
+        return data | {"content_hash": content.hex()}
     data |= {"aggregate_id": str(row.aggregate_id), "version": row.version, "topic": row.topic}
     try:
         data |= {"state_encoding": "utf-8", "state": row.state.decode("utf-8")}
@@ -457,13 +485,21 @@ def manifest_message(files: dict[str, str]) -> bytes:
 
 
 def _edited_files(bundle: Path, files: dict[str, str]) -> list[Problem]:
+    """Every listed file present, inside the bundle and unchanged; no file that is not listed."""
     problems = []
+    root = bundle.resolve()
     for name, expected in sorted(files.items()):
-        path = bundle / name
-        if not path.exists():
+        path = (bundle / name).resolve()
+        if Path(name).is_absolute() or ".." in Path(name).parts or not path.is_relative_to(root):
+            problems.append(Problem(0, "changed", f"the manifest names {name!r}, outside the bundle"))
+        elif not path.is_file():
             problems.append(Problem(0, "missing", f"{name} is listed in the manifest but absent"))
         elif file_sha256(path) != expected:
             problems.append(Problem(0, "changed", f"{name} was edited after export (its SHA-256 differs)"))
+    for path in sorted(bundle.rglob("*")):
+        name = path.relative_to(bundle).as_posix()
+        if path.is_file() and name != "manifest.json" and name not in files:
+            problems.append(Problem(0, "inserted", f"{name} is not listed in the manifest: it was added after export"))
     return problems
 
 
@@ -479,29 +515,43 @@ def _signed(keys: dict[str, Ed25519PublicKey], key_id: str, signature: bytes, me
 
 
 def verify_bundle(
-    bundle: Path, trusted_keys: dict[str, Ed25519PublicKey] | None = None, *, progress: Any = None
+    bundle: Path,
+    trusted_keys: dict[str, Ed25519PublicKey] | None = None,
+    *,
+    trust_shipped_keys: bool = False,
+    progress: Any = None,
 ) -> Report:
-    """Verify a bundle folder offline: files against the manifest, the chain, every checkpoint.
+    """Verify a bundle folder offline: files against the signed manifest, the chain, every checkpoint.
 
-    ``trusted_keys`` are the auditor's own copies of Jejak's public keys; without them the keys
-    shipped in the bundle are used, and the report says so (a forger could ship their own).
+    ``trusted_keys`` are the auditor's own copies of Jejak's public keys. The keys shipped in the
+    bundle prove nothing (a forger ships their own), so without ``trusted_keys`` the bundle does not
+    verify, unless ``trust_shipped_keys`` asks for a check of consistency only, which the report notes.
     """
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("format") != BUNDLE_FORMAT:
         raise ValueError(f"{bundle}: not a Jejak bundle (format {manifest.get('format')!r})")
-    shipped = load_public_keys(sorted((bundle / "public-keys").glob("*.pem")))
-    keys = trusted_keys if trusted_keys is not None else shipped
     walker = ChainWalker(start_prev=None)
     report = walker.report
-    if trusted_keys is None:
-        report.notes.append("checked with the public keys shipped in the bundle; pass your own copies to trust them")
+    keys: dict[str, Ed25519PublicKey] = {}
+    if trusted_keys is not None:
+        keys = trusted_keys
+    elif trust_shipped_keys:
+        try:
+            keys = load_public_keys(sorted((bundle / "public-keys").glob("*.pem")))
+        except (ValueError, TypeError) as error:
+            report.problems.append(Problem(0, "changed", f"a public key shipped in the bundle is unreadable: {error}"))
+        report.notes.append("checked with the public keys shipped in the bundle: consistency only, not authenticity")
+    else:
+        report.problems.append(
+            Problem(0, "unknown-key", "no trusted public key given: pass your own copy of Jejak's public key")
+        )
     files: dict[str, str] = manifest["files"]
     report.problems += _edited_files(bundle, files)
     signature = manifest.get("signature")
     if signature is None:
-        report.notes.append("the manifest is not signed (exported without a signing key)")
+        report.problems.append(Problem(0, "unsigned", "the manifest is not signed (exported without a signing key)"))
     elif not _signed(keys, str(signature["key_id"]), base64.b64decode(signature["signature"]), manifest_message(files)):
-        report.problems.append(Problem(0, "signature", "the manifest's signature does not verify"))
+        report.problems.append(Problem(0, "signature", "the manifest's signature does not verify with a trusted key"))
     checkpoints = [
         Checkpoint.from_json(json.loads(line))
         for line in (bundle / "checkpoints.jsonl").read_text(encoding="utf-8").splitlines()
@@ -551,14 +601,16 @@ def describe(report: Report) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python verify_bundle.py BUNDLE [PUBLIC_KEY.pem ...]``: exit 0 only when everything verifies."""
+    """``python verify_bundle.py BUNDLE PUBLIC_KEY.pem [...]``: exit 0 only when everything verifies."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
         print(__doc__)
-        print("usage: python verify_bundle.py BUNDLE_FOLDER [TRUSTED_PUBLIC_KEY.pem ...]")
+        print("usage: python verify_bundle.py BUNDLE_FOLDER TRUSTED_PUBLIC_KEY.pem [...]")
+        print("   or: python verify_bundle.py BUNDLE_FOLDER --trust-bundle-keys   (consistency only)")
         return 2
-    trusted = load_public_keys([Path(arg) for arg in args[1:]]) if len(args) > 1 else None
-    report = verify_bundle(Path(args[0]), trusted)
+    trust_shipped = "--trust-bundle-keys" in args
+    paths = [Path(arg) for arg in args[1:] if arg != "--trust-bundle-keys"]
+    report = verify_bundle(Path(args[0]), load_public_keys(paths) if paths else None, trust_shipped_keys=trust_shipped)
     for line in describe(report):
         print(line)
     return 0 if report.ok else 1

@@ -23,7 +23,7 @@ def store_rows(conn: psycopg.Connection[Any]) -> Iterator[Row]:
         cursor.itersize = PAGE
         cursor.execute(
             "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
-            "FROM jejak_events ORDER BY notification_id"
+            "FROM public.jejak_events ORDER BY notification_id"
         )
         for position, aggregate_id, version, topic, state, prev_hash, stored_hash in cursor:
             yield Row(
@@ -37,9 +37,17 @@ def store_rows(conn: psycopg.Connection[Any]) -> Iterator[Row]:
             )
 
 
+def snapshot(conn: psycopg.Connection[Any]) -> None:
+    """Read-only and REPEATABLE READ: every statement of the next transaction sees the same moment,
+    so a store that is being written to still verifies (at READ COMMITTED the head, read first,
+    would lag the rows streamed after it)."""
+    conn.read_only = True
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+
+
 def count_rows(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM jejak_events").fetchone()
+        row = conn.execute("SELECT count(*) FROM public.jejak_events").fetchone()
     return 0 if row is None else int(row[0])
 
 
@@ -52,7 +60,7 @@ def verify_store(
 ) -> Report:
     """Recompute the whole chain, check the head and every checkpoint (stored and given)."""
     with psycopg.connect(database_url) as conn:
-        conn.read_only = True
+        snapshot(conn)
         with conn.transaction():  # one snapshot: rows, head and checkpoints as of one moment
             checkpoints = [*stored_checkpoints(conn), *extra_checkpoints]
             head = read_head(conn)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from domain.identity import civil_servant_id
 from services.audit.export import NothingToExport, Selection, export_bundle
 from services.audit.keys import generate_key, public_keys
-from services.audit.offline import file_sha256, load_public_keys, verify_bundle
+from services.audit.offline import file_sha256, link, load_public_keys, row_from_json, verify_bundle
 from services.cli import app
 from tests.builders import record_training, register_in
 from tests.conftest import Stack
@@ -112,10 +112,39 @@ def test_a_bundle_signed_by_a_stranger_fails_against_the_auditors_keys(store: Au
     export_bundle(
         store.services_url, bundle, selection=Selection(), key=stranger, public_keys=public_keys(tmp_path / "stranger")
     )
-    assert verify_bundle(bundle).ok  # consistent with the keys it ships...
+    assert verify_bundle(bundle, trust_shipped_keys=True).ok  # consistent with the keys it ships...
     report = verify_bundle(bundle, load_public_keys(sorted(store.key_dir.glob("public-*.pem"))))
     assert not report.ok  # ...but not signed by the key the auditor holds
     assert "unknown-key" in {problem.kind for problem in report.problems}
+    assert not verify_bundle(bundle).ok  # and without a key of one's own, nothing verifies
+
+
+def test_an_excerpt_cannot_be_altered_even_by_someone_who_rewrites_the_manifest(
+    store: AuditStore, tmp_path: Path
+) -> None:
+    nip = register_in(store.records)
+    record_training(store.records, nip)
+    store.fill(employees=1, trainings=1)
+    bundle = export(store, tmp_path / "one", Selection(aggregate_ids=frozenset({civil_servant_id(nip)})))
+    events = bundle / "events.jsonl"
+    rows = lines(events)
+    index = next(i for i, row in enumerate(rows) if "state" in row and i + 1 < len(rows) and "state" not in rows[i + 1])
+    row, follower = rows[index], rows[index + 1]
+    row["state"] = str(row["state"]).replace("2", "9", 1)
+    forged = row_from_json(row)
+    content = forged.content()
+    assert content is not None
+    new_hash = link(forged.prev_hash, forged.position, content)
+    row["hash"], follower["prev_hash"] = new_hash.hex(), new_hash.hex()  # relink the undisclosed neighbour
+    events.write_text("".join(json.dumps(item) + "\n" for item in rows), encoding="utf-8")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["files"]["events.jsonl"] = file_sha256(events)
+    manifest["signature"] = None  # the forger cannot sign
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    report = verify_bundle(bundle, public_keys(store.key_dir))
+    kinds = {(problem.kind, problem.position) for problem in report.problems}
+    assert ("changed", follower["position"]) in kinds  # the undisclosed row no longer matches its hash
+    assert ("unsigned", 0) in kinds
 
 
 def test_one_employees_bundle_holds_their_events_and_only_links_of_the_rest(store: AuditStore, tmp_path: Path) -> None:
@@ -152,3 +181,18 @@ def test_the_export_and_verify_commands(store: AuditStore, tmp_path: Path) -> No
     bad_day = runner.invoke(app, ["audit", "export", str(tmp_path / "x"), "--from", "yesterday"], env=env)
     assert bad_day.exit_code == 2
     assert "is not a date" in bad_day.output
+
+
+def test_files_added_to_a_bundle_or_named_outside_it_fail(store: AuditStore, tmp_path: Path) -> None:
+    bundle = export(store, tmp_path / "bundle")
+    (bundle / "extra.txt").write_text("added later\n")
+    report = verify_bundle(bundle, public_keys(store.key_dir))
+    assert ("inserted", "extra.txt is not listed in the manifest: it was added after export") in {
+        (problem.kind, problem.detail) for problem in report.problems
+    }
+    (bundle / "extra.txt").unlink()
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["files"]["../outside.txt"] = "0" * 64
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    details = [problem.detail for problem in verify_bundle(bundle, public_keys(store.key_dir)).problems]
+    assert "the manifest names '../outside.txt', outside the bundle" in details

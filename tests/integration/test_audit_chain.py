@@ -1,18 +1,25 @@
 """The hash chain on the real PostgreSQL: computed as rows are written, append-only, and every tampering located."""
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import psycopg
 import pytest
+from nats.js.errors import NotFoundError
+from psycopg import conninfo, sql
 from typer.testing import CliRunner
 
+from services.audit.checkpointer import Checkpointer
 from services.audit.checkpoints import take_checkpoint
 from services.audit.keys import generate_key
-from services.audit.offline import GENESIS, Checkpoint, link
+from services.audit.offline import GENESIS, Checkpoint, event_hash
 from services.cli import app
+from services.database import provision_schema
+from services.store_roles import RoleError
 from tests.builders import register_in
 from tests.conftest import Stack
 from tests.integration.audit_store import AuditStore, audit_store
@@ -38,7 +45,7 @@ def test_each_row_carries_the_hash_the_auditors_formula_gives(store: AuditStore)
     previous = GENESIS
     for position, aggregate_id, version, topic, state, prev_hash, stored in rows:
         assert bytes(prev_hash) == previous
-        assert bytes(stored) == link(previous, position, aggregate_id, version, topic, bytes(state))
+        assert bytes(stored) == event_hash(previous, position, aggregate_id, version, topic, bytes(state))
         previous = bytes(stored)
     assert head == (rows[-1][0], previous)
     report = store.verify()
@@ -113,25 +120,102 @@ def test_two_swapped_rows_are_found_as_reordered(store: AuditStore) -> None:
 
 
 def test_a_row_inserted_without_recomputing_the_chain_is_found(store: AuditStore) -> None:
-    positions = store.positions()
-    gap = positions[4] + 1
-    with store.superuser() as conn:  # open a gap after position 5 by moving the rest one place on
-        conn.execute(
-            "UPDATE jejak_events SET notification_id = -notification_id WHERE notification_id > %s", (gap - 1,)
-        )
-        conn.execute("UPDATE jejak_events SET notification_id = 1 - notification_id WHERE notification_id < 0")
-    with psycopg.connect(store.owner_url) as conn:  # the insert trigger chains it onto the head, not into place
-        conn.execute(
-            "INSERT INTO jejak_events (originator_id, originator_version, topic, state, notification_id) "
-            "SELECT originator_id, originator_version + 1000, topic, state, %s FROM jejak_events "
-            "WHERE notification_id = %s",
-            (gap, positions[2]),
+    with psycopg.connect(store.owner_url, autocommit=True) as conn:  # a gap, as a rolled-back insert leaves one
+        burnt = conn.execute("SELECT nextval('jejak_events_notification_id_seq')").fetchone()
+    assert burnt is not None
+    gap = int(burnt[0])
+    store.fill(employees=1, trainings=1)
+    with store.superuser() as conn:
+        before = conn.execute(
+            "SELECT hash FROM jejak_events WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1", (gap,)
+        ).fetchone()
+        source = conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM jejak_events WHERE notification_id = 3"
+        ).fetchone()
+        assert before is not None
+        assert source is not None
+        aggregate_id, version, topic, state = source
+        forged = event_hash(bytes(before[0]), gap, aggregate_id, int(version) + 1000, str(topic), bytes(state))
+        conn.execute(  # chained onto the row before it, as an attacker would, but the next row is not rechained
+            "INSERT INTO jejak_events (originator_id, originator_version, topic, state, notification_id, "
+            "prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (aggregate_id, int(version) + 1000, topic, state, gap, bytes(before[0]), forged),
         )
     report = store.verify()
-    assert ("inserted", gap) in {(problem.kind, problem.position) for problem in report.problems}
-    first = report.first_problem
-    assert first is not None
-    assert first.position == gap
+    assert [(problem.kind, problem.position) for problem in report.problems] == [("inserted", gap)]
+
+
+def test_no_row_is_chained_out_of_position_order(store: AuditStore) -> None:
+    positions = store.positions()
+    insert = (
+        "INSERT INTO jejak_events (originator_id, originator_version, topic, state, notification_id) "
+        "SELECT originator_id, originator_version + 1000, topic, state, %s FROM jejak_events WHERE notification_id = %s"
+    )
+    # even the owner, while the triggers stand
+    with (
+        psycopg.connect(store.owner_url, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.RaiseException, match="appended in order"),
+    ):
+        conn.execute(insert, (positions[3], positions[0]))
+    with psycopg.connect(store.services_url, autocommit=True) as conn:  # the services cannot name a position
+        for column in ("notification_id", "hash", "prev_hash"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(
+                    f"INSERT INTO jejak_events (originator_id, originator_version, topic, state, {column}) "  # noqa: S608
+                    "VALUES (gen_random_uuid(), 1, 't', ''::bytea, NULL)"
+                )
+    assert store.verify().ok
+
+
+def test_checkpoints_enter_only_through_the_function_and_only_on_the_chain(store: AuditStore) -> None:
+    signed = store.checkpoint()
+    with psycopg.connect(store.services_url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
+                "VALUES (9223372036854775807, ''::bytea, 'now', 'k', ''::bytea)"
+            )
+        call = "SELECT public.jejak_store_checkpoint(%s, %s, 'now', 'k', ''::bytea)"
+        with pytest.raises(psycopg.errors.RaiseException, match="not on the chain"):
+            conn.execute(call, (9223372036854775807, signed.hash))
+        with pytest.raises(psycopg.errors.RaiseException, match="not on the chain"):
+            conn.execute(call, (signed.position, bytes(32)))
+
+
+def test_a_junk_checkpoint_row_neither_stops_the_signing_nor_passes_verification(store: AuditStore) -> None:
+    store.checkpoint()
+    with store.superuser() as conn:
+        conn.execute(
+            "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
+            "VALUES (9223372036854775807, ''::bytea, 'now', %s, ''::bytea)",
+            (store.key.key_id,),
+        )
+    store.fill(employees=1, trainings=0)
+    assert take_checkpoint(store.services_url, store.key, only_if_moved=True) is not None
+    assert {problem.kind for problem in store.verify().problems} == {"signature"}
+
+
+def test_verify_sees_one_snapshot_while_events_are_being_written(store: AuditStore) -> None:
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while not stop.is_set():
+                register_in(store.records)
+        except BaseException as error:  # noqa: BLE001 (reported by the test)
+            failures.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        reports = [store.verify() for _ in range(5)]
+    finally:
+        stop.set()
+        writer.join()
+    assert not failures
+    assert all(report.ok for report in reports), [report.problems for report in reports if not report.ok]
+    assert reports[-1].rows > reports[0].rows  # the writer really was writing meanwhile
 
 
 def test_a_forged_row_with_a_recomputed_chain_is_caught_by_the_signed_checkpoint(store: AuditStore) -> None:
@@ -254,6 +338,49 @@ def test_rotating_the_key_keeps_old_checkpoints_verifiable(store: AuditStore) ->
     assert generate_again.exit_code == 1
 
 
+class RecordingJetStream:
+    """Stands in for NATS here: this test is about which key signs, not about delivery (see tests/e2e)."""
+
+    def __init__(self) -> None:
+        self.published: list[bytes] = []
+
+    async def get_last_msg(self, stream: str, subject: str) -> object:
+        raise NotFoundError
+
+    async def publish(self, subject: str, payload: bytes, **_: object) -> None:
+        self.published.append(payload)
+
+
+async def test_the_checkpoint_service_signs_with_a_key_rotated_in_while_it_runs(store: AuditStore) -> None:
+    js = RecordingJetStream()
+    service = Checkpointer(store.services_url, js, store.key_dir, interval_seconds=60)  # type: ignore[arg-type]
+    await service.once()
+    first = Checkpoint.from_json(json.loads(js.published[-1]))
+    assert first.key_id == store.key.key_id
+    rotated = generate_key(store.key_dir)
+    store.fill(employees=1, trainings=0)
+    await service.once()
+    second = Checkpoint.from_json(json.loads(js.published[-1]))
+    assert second.key_id == rotated.key_id
+    assert second.position > first.position
+    assert store.verify().ok
+
+
+def test_provisioning_refuses_a_services_role_that_grants_cannot_confine(stack: Stack, tmp_path: Path) -> None:
+    if stack.servers is None or stack.servers.admin_database_url is None:
+        pytest.skip("needs the embedded servers' superuser")
+    role = f"too_strong_{uuid4().hex[:8]}"
+    with psycopg.connect(stack.servers.admin_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(role)))
+    try:
+        services_url = conninfo.make_conninfo(stack.database_url, user=role)
+        with pytest.raises(RoleError, match="is a superuser"):
+            provision_schema(services_url, stack.owner_database_url)
+    finally:
+        with psycopg.connect(stack.servers.admin_database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
 def recompute_chain(conn: psycopg.Connection[Any]) -> None:
     """What an attacker with the database's superuser does after editing: make the chain consistent again."""
     rows = conn.execute(
@@ -262,7 +389,7 @@ def recompute_chain(conn: psycopg.Connection[Any]) -> None:
     ).fetchall()
     previous = GENESIS
     for position, aggregate_id, version, topic, state in rows:
-        new = link(previous, int(position), aggregate_id, int(version), str(topic), bytes(state))
+        new = event_hash(previous, int(position), aggregate_id, int(version), str(topic), bytes(state))
         conn.execute(
             "UPDATE jejak_events SET prev_hash = %s, hash = %s WHERE notification_id = %s", (previous, new, position)
         )

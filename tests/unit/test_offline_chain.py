@@ -11,8 +11,8 @@ from services.audit.offline import (
     Row,
     check_checkpoints,
     checkpoint_message,
+    event_hash,
     key_id_of,
-    link,
 )
 
 AGGREGATE = uuid4()
@@ -23,7 +23,7 @@ def chain(count: int, gaps: frozenset[int] = frozenset()) -> list[Row]:
     rows, previous = [], GENESIS
     for position in (p for p in range(1, count + 1) if p not in gaps):
         state = f'{{"n": {position}}}'.encode()
-        stored = link(previous, position, AGGREGATE, position, "domain.x:X.Happened", state)
+        stored = event_hash(previous, position, AGGREGATE, position, "domain.x:X.Happened", state)
         rows.append(Row(position, previous, stored, AGGREGATE, position, "domain.x:X.Happened", state))
         previous = stored
     return rows
@@ -77,7 +77,7 @@ def test_a_row_inserted_in_a_gap_shows_as_inserted() -> None:
     rows = chain(10, gaps=frozenset({5}))
     forged_state = b'{"n": "forged"}'
     forged = Row(
-        5, rows[3].hash, link(rows[3].hash, 5, AGGREGATE, 50, "t", forged_state), AGGREGATE, 50, "t", forged_state
+        5, rows[3].hash, event_hash(rows[3].hash, 5, AGGREGATE, 50, "t", forged_state), AGGREGATE, 50, "t", forged_state
     )
     rows.insert(4, forged)
     assert kinds(walk(rows)) == [(5, "inserted")]
@@ -91,7 +91,7 @@ def test_a_checkpoint_catches_a_consistent_rewrite_and_says_between_which_positi
     previous = rewritten[-1].hash
     for position in range(5, 11):
         state = f'{{"n": {position}, "forged": true}}'.encode()
-        stored = link(previous, position, AGGREGATE, position, "domain.x:X.Happened", state)
+        stored = event_hash(previous, position, AGGREGATE, position, "domain.x:X.Happened", state)
         rewritten.append(Row(position, previous, stored, AGGREGATE, position, "domain.x:X.Happened", state))
         previous = stored
     walker = walk(rewritten)
@@ -123,4 +123,39 @@ def test_a_bad_signature_and_an_unknown_key_are_refused() -> None:
 
 
 def test_the_formula_is_length_prefixed_so_topic_and_state_cannot_trade_bytes() -> None:
-    assert link(GENESIS, 1, AGGREGATE, 1, "ab", b"c") != link(GENESIS, 1, AGGREGATE, 1, "a", b"bc")
+    assert event_hash(GENESIS, 1, AGGREGATE, 1, "ab", b"c") != event_hash(GENESIS, 1, AGGREGATE, 1, "a", b"bc")
+
+
+def undisclosed(row: Row) -> Row:
+    """The row as an excerpt carries it when its content is not exported: its content digest only."""
+    return Row(row.position, row.prev_hash, row.hash, content_hash=row.content())
+
+
+def rehashed_in_place(rows: list[Row], position: int) -> list[Row]:
+    """The row at ``position`` with other content and its own hash recomputed (its successor left alone)."""
+    target = rows[position - 1]
+    state = b'{"n": "altered"}'
+    altered = event_hash(target.prev_hash, position, AGGREGATE, position, "domain.x:X.Happened", state)
+    rows[position - 1] = Row(position, target.prev_hash, altered, AGGREGATE, position, "domain.x:X.Happened", state)
+    return rows
+
+
+def test_an_excerpt_with_undisclosed_rows_verifies() -> None:
+    rows = chain(10)
+    excerpt = [rows[0], *(undisclosed(row) for row in rows[1:9]), rows[9]]
+    assert walk(excerpt).report.ok
+
+
+def test_a_disclosed_row_cannot_be_changed_by_relinking_an_undisclosed_neighbour() -> None:
+    """The forgery a link without a content digest allowed: change row 5, point row 6's link at it."""
+    rows = rehashed_in_place(chain(10), 5)
+    follower = undisclosed(rows[5])
+    rows[5] = Row(6, rows[4].hash, follower.hash, content_hash=follower.content_hash)
+    assert kinds(walk(rows)) == [(6, "changed")]
+
+
+def test_a_row_rehashed_in_place_is_reported_with_both_positions() -> None:
+    rows = rehashed_in_place(chain(10), 5)
+    [problem] = walk(rows).report.problems
+    assert (problem.position, problem.kind) == (6, "missing")
+    assert "the event at position 5 was replaced" in problem.detail
