@@ -11,6 +11,9 @@ JsonNumber = Annotated[Decimal, PlainSerializer(float, return_type=float, when_u
 """Exact in Python, a plain JSON number on the wire."""
 
 POSITION_HEADER = "Jejak-Position"
+HASH_HEADER = "Jejak-Hash"
+PREV_HASH_HEADER = "Jejak-Prev-Hash"
+"""The event's hash-chain links (hex), so the EVENTS copy can be checked against signed checkpoints."""
 
 
 class ProvenanceOut(BaseModel):

@@ -9,12 +9,15 @@ a relay behind the stream only produces duplicates, which the window drops.
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
 import anyio.to_thread
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 
-from contracts.outbound import POSITION_HEADER
+from contracts.outbound import HASH_HEADER, POSITION_HEADER, PREV_HASH_HEADER
 from contracts.streams import EVENTS_STREAM
 from domain.records import Records
 from services.relay.translate import envelope_of, subject_of
@@ -59,14 +62,33 @@ class Relay:
                 log.exception("relay stopped at position %d; recovering in %.0f s", self.position, delay)
                 await _sleep_unless(stop, delay)
 
+    def _next_batch(self) -> tuple[list[Notification], dict[int, tuple[bytes, bytes]]]:
+        """The next notifications and their chain links (read after them: committed rows only)."""
+        notifications = list(self.records.recorder.select_notifications(start=self.position + 1, limit=self.batch_size))
+        if not notifications:
+            return [], {}
+        recorder = cast(PostgresApplicationRecorder, self.records.recorder)
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT notification_id, prev_hash, hash FROM public.jejak_events "
+                "WHERE notification_id BETWEEN %s AND %s",
+                (notifications[0].id, notifications[-1].id),
+            )
+            links = {row["notification_id"]: (bytes(row["prev_hash"]), bytes(row["hash"])) for row in cursor.fetchall()}
+        return notifications, links
+
     async def relay_batch(self) -> int:
         """Publish the next notifications after ``position``; return how many were published."""
-        notifications = await anyio.to_thread.run_sync(
-            lambda: self.records.recorder.select_notifications(start=self.position + 1, limit=self.batch_size)
-        )
+        notifications, links = await anyio.to_thread.run_sync(self._next_batch)
         for notification in notifications:
             envelope = envelope_of(self.records, notification)
-            headers = {"Nats-Msg-Id": str(notification.id), POSITION_HEADER: str(notification.id)}
+            prev_hash, chain_hash = links[notification.id]
+            headers = {
+                "Nats-Msg-Id": str(notification.id),
+                POSITION_HEADER: str(notification.id),
+                PREV_HASH_HEADER: prev_hash.hex(),
+                HASH_HEADER: chain_hash.hex(),
+            }
             if self.position:
                 headers["Nats-Expected-Last-Msg-Id"] = str(self.position)
             try:

@@ -1,5 +1,6 @@
 """``jejak up`` on the embedded default: starts, serves, stops on Ctrl-C, keeps its data."""
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -102,3 +103,18 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
         assert [a["event_id"] for y in history["years"] for a in y["activities"]] == [body["event_id"]]
     finally:
         assert up.interrupt() == 0, up.log_path.read_text()
+
+    # An auditor after the system is stopped: the commands start the embedded PostgreSQL for themselves.
+    signed = audit(up, "checkpoint")
+    assert signed.returncode == 0, signed.stderr
+    assert "starting the embedded one" in signed.stderr
+    verified = audit(up, "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "VERIFIED" in verified.stderr
+    head = json.loads(signed.stdout)["position"]
+    assert f"history fixed by a signature up to position {head}" in verified.stderr.replace("\n", " ")
+    assert not port_is_open(ports["POSTGRES"])  # and stop it again
+
+
+def audit(up: JejakProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([JEJAK, "audit", *args], env=up.env, capture_output=True, text=True, check=False, timeout=60)

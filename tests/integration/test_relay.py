@@ -1,11 +1,13 @@
 """The relay on the real servers: every notification once, in order, resumed after a restart."""
 
 import asyncio
+from typing import cast
 
 import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
 from nats.js import JetStreamContext
 
-from contracts.outbound import StoredEventEnvelope
+from contracts.outbound import HASH_HEADER, PREV_HASH_HEADER, StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM
 from domain.records import Recorded, Records
 from services.relay.worker import Relay, last_relayed_position
@@ -23,6 +25,16 @@ def record_one(records: Records) -> tuple[int, ...]:
     assert isinstance(registration, Recorded)
     assert isinstance(training, Recorded)
     return registration.positions + training.positions
+
+
+def records_links(records: Records, positions: list[int]) -> list[tuple[bytes, bytes]]:
+    recorder = cast(PostgresApplicationRecorder, records.recorder)
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(
+            "SELECT prev_hash, hash FROM jejak_events WHERE notification_id = ANY(%s) ORDER BY notification_id",
+            (positions,),
+        )
+        return [(bytes(row["prev_hash"]), bytes(row["hash"])) for row in cursor.fetchall()]
 
 
 async def drain(relay: Relay) -> None:
@@ -64,6 +76,11 @@ async def test_a_restarted_relay_continues_where_the_stream_ends(records: Record
         "asn.events.civil-servant.training-completed",
         "asn.events.receipt.issued",
     ]
+    # Each message carries its chain links: consecutive, and the store's own.
+    links = [((m.headers or {})[PREV_HASH_HEADER], (m.headers or {})[HASH_HEADER]) for m in relayed]
+    assert all(links[i + 1][0] == links[i][1] for i in range(len(links) - 1))
+    stored = records_links(records, list(more))
+    assert links == [(prev.hex(), chain.hex()) for prev, chain in stored]
 
 
 async def test_a_relay_that_lost_its_place_cannot_skip_events(records: Records, js: JetStreamContext) -> None:
