@@ -1,6 +1,8 @@
 """Records: the eventsourcing application that saves every fact together with its receipt."""
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -50,7 +52,27 @@ class AlreadyRecorded:
     inbox_sequence: int
 
 
-Outcome = Recorded | AlreadyRecorded
+@dataclass(frozen=True)
+class Staged:
+    """The submission's changes are held in the open batch; they are stored when the batch is."""
+
+    inbox_sequence: int
+
+
+Outcome = Recorded | AlreadyRecorded | Staged
+
+
+class _Batch:
+    """Several submissions' changes, in memory and in submission order, saved in one transaction.
+
+    Records touched by the batch are loaded once and kept here, so a second submission about the
+    same employee sees the first one's change before anything is saved.
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[UUID, Aggregate] = {}
+        self.events: list[Any] = []
+        self.staged = 0
 
 
 class Records(Application[UUID]):
@@ -62,6 +84,34 @@ class Records(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, policy: Policy | None = None) -> None:
         super().__init__(env)
         self.policy = policy or bundled_policy()
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Submissions applied inside are saved together, in one transaction, when the block ends.
+
+        All or nothing: if a submission is refused (RuleViolation) or the save meets a concurrent
+        writer (ConcurrentChange), the exception propagates and nothing of the batch is stored;
+        the caller then applies the submissions one by one. The batch belongs to the calling
+        thread only.
+        """
+        if self._open_batch() is not None:
+            raise RuntimeError("a batch is already open in this thread")
+        batch = _Batch()
+        self._local.batch = batch
+        try:
+            yield
+            if batch.events:
+                try:
+                    self.save(*batch.events)
+                except IntegrityError:
+                    raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
+        finally:
+            self._local.batch = None
+
+    def _open_batch(self) -> _Batch | None:
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        return batch
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -119,7 +169,7 @@ class Records(Application[UUID]):
         self, submission: Submission, complaint: Callable[[], Complaint], tracking_number: str, forum_id: str | None
     ) -> Outcome:
         """Record a new complaint; one from a dialogue forum needs that forum recorded first."""
-        if forum_id is not None and dialogue_forum_id(forum_id) not in self.repository:
+        if forum_id is not None and not self._exists(dialogue_forum_id(forum_id)):
             raise RuleViolation("forum-unknown", f"dialogue forum {forum_id!r} is not recorded: send it first")
         return self._apply_and_save(
             submission,
@@ -165,32 +215,43 @@ class Records(Application[UUID]):
         return self._save_with_receipt(record, submission)
 
     def _new(self, aggregate_id: UUID, create: Callable[[], A], rule: str, message: str) -> A:
-        if aggregate_id in self.repository:
+        if self._exists(aggregate_id):
             raise RuleViolation(rule, message)
         return create()
 
     def _existing(self, aggregate_id: UUID, rule: str, message: str) -> Any:
         try:
-            return self.repository.get(aggregate_id)
+            return self._get(aggregate_id)
         except AggregateNotFoundError:
             raise RuleViolation(rule, message) from None
 
     def _get_or(self, aggregate_id: UUID, create: Callable[[], A]) -> A:
         try:
-            found: A = self.repository.get(aggregate_id)
+            found: A = self._get(aggregate_id)
         except AggregateNotFoundError:
             return create()
         return found
 
+    def _get(self, aggregate_id: UUID) -> Any:
+        """The record as the open batch left it, else as stored."""
+        batch = self._open_batch()
+        if batch is not None and aggregate_id in batch.records:
+            return batch.records[aggregate_id]
+        return self.repository.get(aggregate_id)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        batch = self._open_batch()
+        return (batch is not None and aggregate_id in batch.records) or aggregate_id in self.repository
+
     def _save_with_receipt(self, record: Aggregate, submission: Submission) -> Outcome:
-        receipt = Receipt(
-            source=submission.source,
-            event_id=submission.event_id,
-            event_type=submission.event_type,
-            inbox_sequence=submission.inbox_sequence,
-            content_sha256=submission.content_sha256,
-            record_id=record.id,
-        )
+        receipt = self._receipt_for(record, submission)
+        batch = self._open_batch()
+        if batch is not None:  # kept, in submission order, for the batch's one save
+            batch.records[record.id] = record
+            batch.records[receipt.id] = receipt
+            batch.events += [*record.collect_events(), *receipt.collect_events()]
+            batch.staged += 1
+            return Staged(submission.inbox_sequence)
         try:
             recordings = self.save(record, receipt)
         except IntegrityError:
@@ -200,10 +261,21 @@ class Records(Application[UUID]):
             raise ConcurrentChange(f"record {record.id} changed while saving; retry") from None
         return Recorded(tuple(recording.notification.id for recording in recordings))
 
+    @staticmethod
+    def _receipt_for(record: Aggregate, submission: Submission) -> Receipt:
+        return Receipt(
+            source=submission.source,
+            event_id=submission.event_id,
+            event_type=submission.event_type,
+            inbox_sequence=submission.inbox_sequence,
+            content_sha256=submission.content_sha256,
+            record_id=record.id,
+        )
+
     def _recorded_before(self, submission: Submission) -> AlreadyRecorded | None:
         """A receipt for the same (source, event_id) is a retry, or a reused id when the content differs."""
         try:
-            receipt: Receipt = self.repository.get(receipt_id(submission.source, submission.event_id))
+            receipt: Receipt = self._get(receipt_id(submission.source, submission.event_id))
         except AggregateNotFoundError:
             return None
         if receipt.content_sha256 != submission.content_sha256:

@@ -92,13 +92,14 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
 def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
     """Durable pull consumers; ``max_deliver=-1`` because a transient failure is never a drop.
 
-    ``max_ack_pending=1``: the server hands out the next message only once the previous one is
-    acknowledged, so a message redelivered after a crash or a retry comes back before anything
-    after it. With more in flight, a read model would apply a later event first and then skip the
-    redelivered one as already passed, and ingest would apply one employee's events out of order.
+    ``max_ack_pending=1`` for the read models: the server hands out the next message only once the
+    previous one is acknowledged, so a message redelivered after a crash or a retry comes back
+    before anything after it. With more in flight, a read model would apply a later event first
+    and then skip the redelivered one as already passed. Ingest has a batch in flight and keeps the
+    INBOX order itself (it applies sequence numbers strictly in order and hands back early ones).
     """
 
-    def durable(name: str, subjects: str) -> ConsumerConfig:
+    def durable(name: str, subjects: str, in_flight: int = 1) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=name,
             filter_subject=subjects,
@@ -106,10 +107,12 @@ def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=settings.consumer_ack_wait_seconds,
             max_deliver=-1,
-            max_ack_pending=1,
+            max_ack_pending=in_flight,
         )
 
-    consumers: dict[str, list[ConsumerConfig]] = {INBOX_STREAM: [durable(INGEST_CONSUMER, INBOX_SUBJECTS)]}
+    # Ingest takes a whole batch at once and keeps order itself (services/ingest/worker.py).
+    ingest = durable(INGEST_CONSUMER, INBOX_SUBJECTS, settings.ingest_batch_size)
+    consumers: dict[str, list[ConsumerConfig]] = {INBOX_STREAM: [ingest]}
     for projection in PROJECTIONS:
         consumers.setdefault(projection.stream, []).append(durable(projection.durable, projection.subjects))
     return consumers

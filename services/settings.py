@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     events_duplicate_window_seconds: float = Field(default=3600.0, gt=0)
     consumer_ack_wait_seconds: float = Field(default=60.0, gt=0)
 
+    ingest_batch_size: int = Field(
+        default=500, ge=1, description="INBOX messages fetched and stored per transaction (and in flight at most)."
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)
     pull_timeout_seconds: float = Field(default=0.5, gt=0)

@@ -11,12 +11,13 @@ import nats
 import uvicorn
 from faststream.nats import NatsBroker
 
+from domain.records import Records
 from projections.worker import PROJECTIONS, register_projection
 from services.api.app import create_app
 from services.audit.checkpointer import Checkpointer
 from services.audit.keys import load_signing_key
 from services.database import open_records, read_pool
-from services.ingest.worker import register_ingest_worker
+from services.ingest.worker import Ingest
 from services.personal_data import PostgresKeyVault
 from services.preflight import require_provisioned
 from services.relay.worker import Relay
@@ -54,6 +55,21 @@ class Running:
     where: dict[str, str] = field(default_factory=dict)
 
 
+async def _start_ingest(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    nats_url: str,
+    database_url: str,
+    records: Records,
+    stop: asyncio.Event,
+) -> asyncio.Task[None]:
+    connection = await nats.connect(nats_url, name="jejak-ingest", max_reconnect_attempts=-1)
+    stack.push_async_callback(connection.drain)
+    senders = load_senders(settings.senders_file)
+    ingest = Ingest(records, PostgresKeyVault(database_url), senders, connection.jetstream(), settings)
+    return asyncio.create_task(ingest.run(stop), name="ingest")
+
+
 async def run_services(
     settings: Settings,
     nats_url: str,
@@ -72,11 +88,6 @@ async def run_services(
         if records is not None:
             stack.callback(records.close)
         broker = NatsBroker(nats_url, logger=BROKER_LOG, log_level=logging.DEBUG, graceful_timeout=30.0)
-        if Service.INGEST in wanted and records is not None:
-            register_ingest_worker(
-                broker, records, PostgresKeyVault(database_url), load_senders(settings.senders_file), settings
-            )
-            running.where["ingest"] = f"INBOX -> event store ({redacted(nats_url)})"
         if Service.PROJECTIONS in wanted:
             pool = await stack.enter_async_context(read_pool(database_url))
             for projection in PROJECTIONS:
@@ -89,10 +100,14 @@ async def run_services(
                 )
             names = ", ".join(projection.name for projection in PROJECTIONS)
             running.where["projections"] = f"EVENTS, REJECTED -> read models ({names})"
-        if wanted & {Service.INGEST, Service.PROJECTIONS}:
             await broker.start()
             stack.push_async_callback(broker.stop)
         tasks: list[asyncio.Task[None]] = []
+        if Service.INGEST in wanted and records is not None:
+            tasks.append(await _start_ingest(stack, settings, nats_url, database_url, records, stop))
+            running.where["ingest"] = (
+                f"INBOX -> event store, up to {settings.ingest_batch_size} per transaction ({redacted(nats_url)})"
+            )
         if Service.RELAY in wanted and records is not None:
             connection = await nats.connect(nats_url, name="jejak-relay", max_reconnect_attempts=-1)
             stack.push_async_callback(connection.drain)

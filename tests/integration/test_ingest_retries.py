@@ -1,17 +1,18 @@
 """A transient failure is retried with back-off on the real NATS, never rejected, never dropped."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
+import nats
 import pytest
 from eventsourcing.persistence import OperationalError
-from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
 from domain.civil_servant import CivilServant
 from domain.identity import receipt_id
 from domain.policy import Policy
 from domain.records import Outcome, Records, Submission
-from services.ingest.worker import register_ingest_worker
+from services.ingest.worker import Ingest
 from services.personal_data import PostgresKeyVault
 from services.senders import load_senders
 from tests.builders import register_in, training_completed
@@ -42,13 +43,16 @@ class FlakyDatabase:
 async def flaky_ingest(stack: Stack, records: Records, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FlakyDatabase]:
     flaky = FlakyDatabase(records, failures=2)
     monkeypatch.setattr(records, "change_employee", flaky)
-    broker = NatsBroker(stack.nats_url)
-    register_ingest_worker(
-        broker, records, PostgresKeyVault(stack.database_url), load_senders(stack.settings.senders_file), stack.settings
-    )
-    await broker.start()
+    connection = await nats.connect(stack.nats_url)
+    settings = stack.settings.model_copy(update={"retry_max_delay_seconds": 1.0})
+    senders = load_senders(stack.settings.senders_file)
+    ingest = Ingest(records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(), settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingest.run(stop))
     yield flaky
-    await broker.stop()
+    stop.set()
+    await task
+    await connection.close()
 
 
 async def test_a_failing_database_delays_the_submission_but_records_it(

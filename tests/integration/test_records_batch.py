@@ -1,0 +1,75 @@
+"""Several submissions saved in one transaction, on the real PostgreSQL: in order, all or nothing."""
+
+import psycopg
+import pytest
+
+from domain.civil_servant import CivilServant
+from domain.errors import EventIdReused, RuleViolation
+from domain.identity import civil_servant_id
+from domain.records import AlreadyRecorded, Records, Staged
+from tests.builders import employment_of, origin, record_training, submission, unique_nip
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def register(records: Records, nip: str) -> object:
+    return records.register_employee(submission("employee-registered"), nip, employment_of(nip), origin())
+
+
+def stored_after(stack: Stack, position: int) -> list[tuple[str, str]]:
+    """(topic's last part, aggregate id) of every event stored after ``position``, in position order."""
+    with psycopg.connect(stack.database_url) as conn:
+        rows = conn.execute(
+            "SELECT topic, originator_id FROM jejak_events WHERE notification_id > %s ORDER BY notification_id",
+            (position,),
+        ).fetchall()
+    return [(str(topic).rsplit(".", 1)[1], str(originator)) for topic, originator in rows]
+
+
+def head(records: Records) -> int:
+    return records.recorder.max_notification_id() or 0
+
+
+def test_a_batch_is_saved_in_submission_order_and_sees_its_own_changes(stack: Stack, records: Records) -> None:
+    first, second = unique_nip(), unique_nip()
+    before = head(records)
+    with records.batch():
+        assert isinstance(register(records, first), Staged)
+        assert isinstance(register(records, second), Staged)
+        assert isinstance(record_training(records, first), Staged)  # sees the registration not yet saved
+        assert head(records) == before  # nothing is stored before the batch ends
+    a, b = str(civil_servant_id(first)), str(civil_servant_id(second))
+    kinds = [kind for kind, _ in stored_after(stack, before)]
+    owners = [owner for kind, owner in stored_after(stack, before) if kind != "Issued"]
+    assert kinds == ["Registered", "Issued", "Registered", "Issued", "TrainingCompleted", "Issued"]
+    assert owners == [a, b, a]
+    servant: CivilServant = records.repository.get(civil_servant_id(first))
+    assert servant.trainings_completed == 1
+
+
+def test_a_refusal_inside_a_batch_stores_nothing_of_it(records: Records) -> None:
+    nip = unique_nip()
+    before = head(records)
+
+    def twice() -> None:
+        with records.batch():
+            register(records, nip)
+            register(records, nip)  # registered twice: refused
+
+    with pytest.raises(RuleViolation):
+        twice()
+    assert head(records) == before
+    assert civil_servant_id(nip) not in records.repository
+
+
+def test_a_retry_inside_a_batch_is_recognised_by_its_receipt(records: Records) -> None:
+    nip = unique_nip()
+    given = submission("employee-registered")
+    with records.batch():
+        records.register_employee(given, nip, employment_of(nip), origin())
+        again = records.register_employee(given, nip, employment_of(nip), origin())
+    assert again == AlreadyRecorded(given.inbox_sequence)
+    reused = submission("employee-registered", content="b" * 64, event_id=given.event_id)
+    with pytest.raises(EventIdReused), records.batch():
+        records.register_employee(reused, unique_nip(), employment_of(nip), origin())
