@@ -13,7 +13,10 @@ JsonNumber = Annotated[Decimal, PlainSerializer(float, return_type=float, when_u
 POSITION_HEADER = "Jejak-Position"
 HASH_HEADER = "Jejak-Hash"
 PREV_HASH_HEADER = "Jejak-Prev-Hash"
-"""The event's hash-chain links (hex), so the EVENTS copy can be checked against signed checkpoints."""
+CONTENT_HASH_HEADER = "Jejak-Content-Hash"
+"""The event's hash-chain links and content digest (hex): with them a keeper of EVENTS can check the links
+against signed checkpoints (hash = SHA-256(prev | position | content)). The message body is a translation,
+not the stored bytes, so the body itself is not covered."""
 
 
 class ProvenanceOut(BaseModel):

@@ -59,7 +59,9 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
     owner_url = owner_database_url or database_url
     Records(env=eventsourcing_env(owner_url, create_table=True)).close()
     services_role = role_of(database_url)
-    with psycopg.connect(owner_url) as conn:
+    # As the owner, nothing but pg_catalog is on the path: the services' role may create functions and
+    # operators in public, and an unqualified call could pick one of theirs (CVE-2018-1058).
+    with psycopg.connect(owner_url, options="-c search_path=pg_catalog") as conn:
         separate = role_of(owner_url) != services_role
         with conn.transaction():
             for statement in CHECKPOINTS_DDL:
@@ -70,6 +72,7 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
                 grant_services(conn, services_role, str(conn.info.dbname))
                 hand_over_the_rest(conn, services_role)
                 conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(services_role)))
+            conn.execute("SET LOCAL search_path = public")  # the read models: the services' own tables
             create_read_models(conn)
             conn.execute(KEYS_TABLE)
             conn.execute(KEYS_INDEX)

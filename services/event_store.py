@@ -79,7 +79,7 @@ def chain_ddl(schema_name: str, table_name: str, datastore: PostgresDatastore | 
         SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{content}("
             "id {id_type}, version bigint, event_topic text, event_state bytea) "
-            "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT sha256("
+            "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$ SELECT sha256("
             "{id_bytes} || int8send(version) "
             "|| int4send(octet_length(convert_to(coalesce(event_topic, ''), 'UTF8'))) "
             "|| convert_to(coalesce(event_topic, ''), 'UTF8') "
@@ -87,13 +87,14 @@ def chain_ddl(schema_name: str, table_name: str, datastore: PostgresDatastore | 
         ).format(**fmt),
         SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{link}(prev bytea, at_position bigint, content bytea) "
-            "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
+            "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$ "
             "SELECT sha256(prev || int8send(at_position) || content) $$"
         ).format(**fmt),
         # Chain what was stored before the chain existed, once (under the write lock), then open the head.
         SQL(
-            "DO $$ DECLARE r record; previous bytea := decode(repeat('00', 32), 'hex'); last bigint := 0; "
-            "BEGIN "
+            "DO $$ DECLARE r record; previous bytea := pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'); "
+            "last bigint := 0; BEGIN "
+            "SET LOCAL search_path = pg_catalog; "
             "IF NOT EXISTS (SELECT 1 FROM {schema}.{head}) THEN "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             "FOR r IN SELECT * FROM {schema}.{table} ORDER BY notification_id LOOP "

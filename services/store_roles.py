@@ -46,7 +46,9 @@ def password_of(database_url: str) -> str | None:
 def ensure_role(conn: psycopg.Connection[Any], role: str, password: str | None = None) -> bool:
     """Create the services' login role when missing, with the password its URL carries (the embedded
     server trusts loopback and needs none)."""
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+    if conn.execute(
+        "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) %s::pg_catalog.name", (role,)
+    ).fetchone():
         return False
     create = sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role))
     if password is not None:
@@ -62,20 +64,51 @@ def ensure_role(conn: psycopg.Connection[Any], role: str, password: str | None =
 
 
 def check_services_role(conn: psycopg.Connection[Any], role: str, owner: str) -> None:
-    """Refuse a services' role that grants could not confine: a superuser, or one that acts as the owner."""
+    """Refuse a services' role that grants could not confine.
+
+    A superuser; one that bypasses row security, may create roles, acts as the owner, owns the
+    database (and so the ``public`` schema, which it could swap for a fake store), writes all
+    data (``pg_write_all_data``), or may switch triggers off (``session_replication_role``).
+    Every name is qualified: this runs as the owner, and the services' role may create objects in
+    ``public`` that would otherwise be chosen instead (CVE-2018-1058).
+    """
     row = conn.execute(
-        "SELECT rolsuper, rolbypassrls, pg_has_role(%s, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
-        (role, owner, role),
+        "SELECT r.rolsuper, r.rolbypassrls, r.rolcreaterole, "
+        "pg_catalog.pg_has_role(r.oid, o.oid, 'MEMBER'::pg_catalog.text), "
+        "d.datdba OPERATOR(pg_catalog.=) r.oid, "
+        "pg_catalog.pg_has_role(r.oid, 'pg_write_all_data'::pg_catalog.regrole, 'MEMBER'::pg_catalog.text), "
+        "pg_catalog.has_parameter_privilege(r.oid, 'session_replication_role'::pg_catalog.text, "
+        "'SET'::pg_catalog.text) "
+        "FROM pg_catalog.pg_roles r, pg_catalog.pg_roles o, pg_catalog.pg_database d "
+        "WHERE r.rolname OPERATOR(pg_catalog.=) %s::pg_catalog.name "
+        "AND o.rolname OPERATOR(pg_catalog.=) %s::pg_catalog.name "
+        "AND d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()",
+        (role, owner),
     ).fetchone()
     if row is None:
         return
-    superuser, bypasses_rls, acts_as_owner = row
-    if superuser or bypasses_rls or acts_as_owner:
-        what = "is a superuser" if superuser else "bypasses row security" if bypasses_rls else f"is a member of {owner}"
+    reasons = [
+        reason
+        for reason, present in zip(
+            (
+                "is a superuser",
+                "bypasses row security",
+                "may create roles",
+                f"is a member of {owner}",
+                "owns the database",
+                "is a member of pg_write_all_data",
+                "may set session_replication_role",
+            ),
+            row,
+            strict=True,
+        )
+        if present
+    ]
+    if reasons:
         raise RoleError(
-            f"the services' database role {role!r} {what}: it could change stored events whatever is granted. "
-            f"Give the services a plain login role (JEJAK_DATABASE_URL) and keep {owner!r} for provisioning "
-            "(JEJAK_OWNER_DATABASE_URL)"
+            f"the services' database role {role!r} {' and '.join(reasons)}: it could change stored events "
+            f"whatever is granted. Give the services a plain login role (JEJAK_DATABASE_URL) and keep {owner!r} "
+            "for provisioning (JEJAK_OWNER_DATABASE_URL)"
         )
 
 

@@ -41,6 +41,16 @@ CHECKPOINTS_DDL = [
         "signed_at text NOT NULL, key_id text NOT NULL, signature bytea NOT NULL, "
         "stored_at timestamptz NOT NULL DEFAULT now())"
     ),
+    # Only well-formed checkpoints: a malformed one (odd text, a huge value) would break every reader.
+    sql.SQL(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint "
+        "WHERE conname = 'jejak_checkpoints_well_formed') THEN "
+        "ALTER TABLE public.jejak_checkpoints ADD CONSTRAINT jejak_checkpoints_well_formed CHECK ("
+        "pg_catalog.octet_length(head_hash) = 32 AND pg_catalog.octet_length(signature) = 64 "
+        "AND key_id OPERATOR(pg_catalog.~) '^[0-9a-f]{16}$' "
+        "AND signed_at OPERATOR(pg_catalog.~) '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,15}[+-][0-9]{2}:[0-9]{2}$'); "
+        "END IF; END $$"
+    ),
     sql.SQL(
         "CREATE OR REPLACE TRIGGER jejak_checkpoints_refuse_change BEFORE UPDATE OR DELETE ON public.jejak_checkpoints "
         "FOR EACH ROW EXECUTE FUNCTION public.jejak_events_refuse_change()"
@@ -54,7 +64,8 @@ CHECKPOINTS_DDL = [
     sql.SQL(
         "CREATE OR REPLACE FUNCTION public.jejak_store_checkpoint("
         "p_position bigint, p_hash bytea, p_signed_at text, p_key_id text, p_signature bytea) "
-        "RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
+        "RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET lock_timeout = '10s' "
+        "AS $$ "
         "DECLARE stored bytea; new_id bigint; BEGIN "
         "LOCK TABLE public.jejak_checkpoints IN EXCLUSIVE MODE; "
         "SELECT e.hash INTO stored FROM public.jejak_events e WHERE e.notification_id = p_position; "

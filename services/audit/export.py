@@ -25,7 +25,15 @@ import psycopg
 from services.audit import offline
 from services.audit.checkpoints import stored_checkpoints, take_checkpoint
 from services.audit.keys import SigningKey, public_pem
-from services.audit.offline import BUNDLE_FORMAT, Checkpoint, Row, file_sha256, manifest_message, row_to_json
+from services.audit.offline import (
+    BUNDLE_FORMAT,
+    Checkpoint,
+    Row,
+    file_sha256,
+    manifest_message,
+    row_to_json,
+    verify_signature,
+)
 from services.audit.verify import snapshot, store_rows
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -104,31 +112,32 @@ def export_bundle(
     public_keys: dict[str, Any],
     on_row: Callable[[Row], None] = lambda _: None,
 ) -> Exported:
-    """Write the bundle into ``out`` (which must not exist, or be empty)."""
+    """Write the bundle into ``out`` (which must not exist, or be empty).
+
+    Two passes over one snapshot, so memory does not grow with the store: the first finds the
+    stretch (first selected event to the checkpoint covering the last), the second writes it.
+    Only checkpoints whose signature verifies with ``public_keys`` are used and shipped.
+    """
     if out.exists() and any(out.iterdir()):
         raise NothingToExport(f"{out} is not empty: choose a new folder")
     signed_now = take_checkpoint(database_url, key, only_if_moved=True) if key is not None else None
+    out.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(database_url) as conn:
         snapshot(conn)
         with conn.transaction():
-            checkpoints = list(stored_checkpoints(conn))
+            checkpoints = [c for c in stored_checkpoints(conn) if verify_signature(c, public_keys) is None]
             if not checkpoints:
-                raise NothingToExport("no checkpoint has been signed yet: run `jejak audit checkpoint` first")
-            rows = _stretch(store_rows(conn), selection, checkpoints, on_row)
-    if not any(row.has_content for row in rows):
-        raise NothingToExport(f"no stored event matches the selection ({selection.describe()})")
-    first, last = rows[0].position, rows[-1].position
-    inside = [checkpoint for checkpoint in checkpoints if first <= checkpoint.position <= last]
-    out.mkdir(parents=True, exist_ok=True)
-    _write_lines(out / "events.jsonl", (row_to_json(row) for row in rows))
+                raise NothingToExport("no validly signed checkpoint yet: run `jejak audit checkpoint` first")
+            first, end = _stretch(store_rows(conn), selection, checkpoints)
+            written = _write_events(out / "events.jsonl", store_rows(conn, first, end), selection, on_row)
+    inside = [checkpoint for checkpoint in checkpoints if first <= checkpoint.position <= end]
     _write_lines(out / "checkpoints.jsonl", (checkpoint.to_json() for checkpoint in inside))
     (out / "public-keys").mkdir(exist_ok=True)
     for key_id, public in sorted(public_keys.items()):
         (out / "public-keys" / f"{key_id}.pem").write_text(public_pem(public), encoding="ascii")
     shutil.copyfile(offline.__file__, out / "verify_bundle.py")
     (out / "README.md").write_text(
-        bundle_readme(selection, first, last, len(rows), sum(row.has_content for row in rows), len(inside)),
-        encoding="utf-8",
+        bundle_readme(selection, first, end, written[0], written[1], len(inside)), encoding="utf-8"
     )
     files = {
         path.relative_to(out).as_posix(): file_sha256(path)
@@ -142,35 +151,42 @@ def export_bundle(
             "signature": base64.b64encode(key.private.sign(manifest_message(files))).decode("ascii"),
         }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return Exported(
-        out, len(rows), sum(row.has_content for row in rows), first, last, len(inside), signed_now, key is not None
-    )
+    return Exported(out, written[0], written[1], first, end, len(inside), signed_now, key is not None)
 
 
-def _stretch(
-    rows: Iterable[Row], selection: Selection, checkpoints: list[Checkpoint], on_row: Callable[[Row], None]
-) -> list[Row]:
-    """From the first selected row to the first checkpoint at or after the last selected one."""
-    kept: list[Row] = []
-    last_selected: int | None = None
+def _stretch(rows: Iterable[Row], selection: Selection, checkpoints: list[Checkpoint]) -> tuple[int, int]:
+    """(first selected position, the first checkpoint's position at or after the last selected one)."""
+    first: int | None = None
+    last: int | None = None
     for row in rows:
-        on_row(row)
-        selected = selection.wants(row)
-        if not kept and not selected:
-            continue
-        kept.append(row if selected else Row(row.position, row.prev_hash, row.hash, content_hash=row.content()))
-        if selected:
-            last_selected = row.position
-    if last_selected is None:
-        return []
-    covering = [checkpoint.position for checkpoint in checkpoints if checkpoint.position >= last_selected]
+        if selection.wants(row):
+            first = row.position if first is None else first
+            last = row.position
+    if first is None or last is None:
+        raise NothingToExport(f"no stored event matches the selection ({selection.describe()})")
+    covering = [checkpoint.position for checkpoint in checkpoints if checkpoint.position >= last]
     if not covering:
         raise NothingToExport(
-            f"no checkpoint covers position {last_selected} yet: run `jejak audit checkpoint` "
+            f"no checkpoint covers position {last} yet: run `jejak audit checkpoint` "
             "(or export with the signing key at hand), then export again"
         )
-    end = min(covering)
-    return [row for row in kept if row.position <= end]
+    return first, min(covering)
+
+
+def _write_events(
+    path: Path, rows: Iterable[Row], selection: Selection, on_row: Callable[[Row], None]
+) -> tuple[int, int]:
+    """Selected rows with their content, the others as links with their content digest; (rows, with content)."""
+    count = with_content = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            on_row(row)
+            selected = selection.wants(row)
+            kept = row if selected else Row(row.position, row.prev_hash, row.hash, content_hash=row.content())
+            handle.write(json.dumps(row_to_json(kept), ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+            with_content += selected
+    return count, with_content
 
 
 def _write_lines(path: Path, items: Iterable[dict[str, Any]]) -> None:

@@ -50,7 +50,8 @@ GENESIS = bytes(32)
 """The ``prev_hash`` of the first event ever stored."""
 
 CHECKPOINT_FORMAT = "jejak-checkpoint/1"
-BUNDLE_FORMAT = "jejak-bundle/1"
+BUNDLE_FORMAT = "jejak-bundle/2"
+"""2: rows not exported carry their content digest (chain formula with a separate content digest)."""
 ANOMALIES_KEPT = 64
 """Rows kept for explaining problems; verification goes on past them, counting."""
 
@@ -128,10 +129,13 @@ class Checkpoint:
 
 
 def checkpoint_message(position: int, head_hash: bytes, signed_at: str, key_id: str) -> bytes:
-    """The exact bytes an Ed25519 checkpoint signature covers (plain text, so openssl can check it too)."""
+    """The exact bytes an Ed25519 checkpoint signature covers (plain text, so openssl can check it too).
+
+    UTF-8, so that a malformed stored value makes a signature that does not verify, not a crash.
+    """
     return (
         f"{CHECKPOINT_FORMAT}\nposition={position}\nhash={head_hash.hex()}\nsigned_at={signed_at}\nkey_id={key_id}\n"
-    ).encode("ascii")
+    ).encode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,17 @@ from services.audit.offline import GENESIS, ChainWalker, Checkpoint, Problem, Re
 PAGE = 5000
 
 
-def store_rows(conn: psycopg.Connection[Any]) -> Iterator[Row]:
-    """Every stored event in notification order, as the chain sees it."""
-    with conn.cursor(name="jejak_audit_verify") as cursor:
+def store_rows(conn: psycopg.Connection[Any], start: int = 0, end: int | None = None) -> Iterator[Row]:
+    """Stored events in notification order (between ``start`` and ``end`` inclusive), as the chain sees them.
+
+    A server-side cursor, so memory stays flat however long the history.
+    """
+    with conn.cursor(name=f"jejak_audit_rows_{start}") as cursor:
         cursor.itersize = PAGE
         cursor.execute(
             "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
-            "FROM public.jejak_events ORDER BY notification_id"
+            "FROM public.jejak_events WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id",
+            (start, end if end is not None else 2**63 - 1),
         )
         for position, aggregate_id, version, topic, state, prev_hash, stored_hash in cursor:
             yield Row(
@@ -72,6 +76,8 @@ def verify_store(
     report = walker.finish()
     check_head(walker, head.position, head.hash)
     check_checkpoints(walker, checkpoints, keys)
+    if not keys:
+        report.problems.append(Problem(0, "unknown-key", "no trusted public key: nothing vouches for this history"))
     return report
 
 

@@ -17,9 +17,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 
-from contracts.outbound import HASH_HEADER, POSITION_HEADER, PREV_HASH_HEADER
+from contracts.outbound import CONTENT_HASH_HEADER, HASH_HEADER, POSITION_HEADER, PREV_HASH_HEADER
 from contracts.streams import EVENTS_STREAM
 from domain.records import Records
+from services.audit.offline import content_digest
 from services.relay.translate import envelope_of, subject_of
 from services.retry import backoff_seconds
 
@@ -74,8 +75,10 @@ class Relay:
                 "WHERE notification_id BETWEEN %s AND %s",
                 (notifications[0].id, notifications[-1].id),
             )
-            links = {row["notification_id"]: (bytes(row["prev_hash"]), bytes(row["hash"])) for row in cursor.fetchall()}
-        return notifications, links
+            links = {row["notification_id"]: (row["prev_hash"], row["hash"]) for row in cursor.fetchall()}
+        if any(prev is None or chain is None for prev, chain in links.values()):
+            raise RuntimeError("stored events without their hash chain: run `jejak provision` (it chains them)")
+        return notifications, {position: (bytes(prev), bytes(chain)) for position, (prev, chain) in links.items()}
 
     async def relay_batch(self) -> int:
         """Publish the next notifications after ``position``; return how many were published."""
@@ -83,10 +86,17 @@ class Relay:
         for notification in notifications:
             envelope = envelope_of(self.records, notification)
             prev_hash, chain_hash = links[notification.id]
+            content = content_digest(
+                notification.originator_id,  # type: ignore[arg-type]
+                notification.originator_version,
+                notification.topic,
+                notification.state,
+            )
             headers = {
                 "Nats-Msg-Id": str(notification.id),
                 POSITION_HEADER: str(notification.id),
                 PREV_HASH_HEADER: prev_hash.hex(),
+                CONTENT_HASH_HEADER: content.hex(),
                 HASH_HEADER: chain_hash.hex(),
             }
             if self.position:

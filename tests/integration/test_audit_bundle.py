@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from domain.identity import civil_servant_id
 from services.audit.export import NothingToExport, Selection, export_bundle
 from services.audit.keys import generate_key, public_keys
-from services.audit.offline import file_sha256, link, load_public_keys, row_from_json, verify_bundle
+from services.audit.offline import Checkpoint, file_sha256, link, load_public_keys, row_from_json, verify_bundle
 from services.cli import app
 from tests.builders import record_training, register_in
 from tests.conftest import Stack
@@ -196,3 +196,24 @@ def test_files_added_to_a_bundle_or_named_outside_it_fail(store: AuditStore, tmp
     (bundle / "manifest.json").write_text(json.dumps(manifest))
     details = [problem.detail for problem in verify_bundle(bundle, public_keys(store.key_dir)).problems]
     assert "the manifest names '../outside.txt', outside the bundle" in details
+
+
+def test_a_junk_checkpoint_stored_by_someone_is_neither_shipped_nor_chosen_as_the_end(
+    store: AuditStore, tmp_path: Path
+) -> None:
+    signed = store.checkpoint()
+    store.fill(employees=1, trainings=0)
+    head = max(store.positions())
+    with store.superuser() as conn:  # on the chain, well-formed, but not signed by the key
+        row = conn.execute("SELECT hash FROM jejak_events WHERE notification_id = %s", (head,)).fetchone()
+        assert row is not None
+        conn.execute(
+            "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (head, bytes(row[0]), signed.signed_at, store.key.key_id, bytes(64)),
+        )
+    bundle = export(store, tmp_path / "bundle")  # signs the head itself: the junk row does not count as signed
+    shipped = [Checkpoint.from_json(item) for item in lines(bundle / "checkpoints.jsonl")]
+    assert [checkpoint.position for checkpoint in shipped] == [signed.position, head]
+    assert bytes(64) not in {checkpoint.signature for checkpoint in shipped}
+    assert verify_bundle(bundle, public_keys(store.key_dir)).ok

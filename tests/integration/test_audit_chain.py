@@ -183,13 +183,15 @@ def test_checkpoints_enter_only_through_the_function_and_only_on_the_chain(store
 
 
 def test_a_junk_checkpoint_row_neither_stops_the_signing_nor_passes_verification(store: AuditStore) -> None:
-    store.checkpoint()
-    with store.superuser() as conn:
-        conn.execute(
-            "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
-            "VALUES (9223372036854775807, ''::bytea, 'now', %s, ''::bytea)",
-            (store.key.key_id,),
-        )
+    signed = store.checkpoint()
+    junk = (
+        "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) VALUES (%s, %s, %s, %s, %s)"
+    )
+    # malformed values would break every reader: refused even here
+    with store.superuser() as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(junk, (1, signed.hash, "sekarang ✓", store.key.key_id, signed.signature))
+    with store.superuser() as conn:  # well-formed, at a huge position, but not signed by the key
+        conn.execute(junk, (9223372036854775807, bytes(32), signed.signed_at, store.key.key_id, bytes(64)))
     store.fill(employees=1, trainings=0)
     assert take_checkpoint(store.services_url, store.key, only_if_moved=True) is not None
     assert {problem.kind for problem in store.verify().problems} == {"signature"}
@@ -366,19 +368,58 @@ async def test_the_checkpoint_service_signs_with_a_key_rotated_in_while_it_runs(
     assert store.verify().ok
 
 
-def test_provisioning_refuses_a_services_role_that_grants_cannot_confine(stack: Stack, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("power", "reason"),
+    [
+        ("ALTER ROLE {} SUPERUSER", "is a superuser"),
+        ("ALTER ROLE {} CREATEROLE", "may create roles"),
+        ("ALTER ROLE {} BYPASSRLS", "bypasses row security"),
+        ("GRANT pg_write_all_data TO {}", "is a member of pg_write_all_data"),
+        ("GRANT SET ON PARAMETER session_replication_role TO {}", "may set session_replication_role"),
+        ("GRANT postgres TO {}", "is a member of postgres"),
+    ],
+)
+def test_provisioning_refuses_a_services_role_that_grants_cannot_confine(stack: Stack, power: str, reason: str) -> None:
     if stack.servers is None or stack.servers.admin_database_url is None:
         pytest.skip("needs the embedded servers' superuser")
     role = f"too_strong_{uuid4().hex[:8]}"
     with psycopg.connect(stack.servers.admin_database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        conn.execute(sql.SQL(power).format(sql.Identifier(role)))
     try:
         services_url = conninfo.make_conninfo(stack.database_url, user=role)
-        with pytest.raises(RoleError, match="is a superuser"):
+        with pytest.raises(RoleError, match=reason):
             provision_schema(services_url, stack.owner_database_url)
     finally:
         with psycopg.connect(stack.servers.admin_database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_functions_planted_by_the_services_role_do_not_run_as_the_owner_when_provisioning(store: AuditStore) -> None:
+    """CVE-2018-1058: the services may create objects in public; provisioning (as the owner) must not call them."""
+    planted = "pwned_" + uuid4().hex[:8]
+    body = (
+        "LANGUAGE plpgsql AS $$ BEGIN IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) "  # noqa: S608
+        f"THEN EXECUTE 'CREATE ROLE {planted} SUPERUSER'; END IF; RETURN %s; END $$"
+    )
+    with psycopg.connect(store.services_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION public.pg_has_role(a text, b text, m text) RETURNS boolean "
+            + body % "pg_catalog.pg_has_role(a::name, b::name, m)"
+        )
+        conn.execute(
+            "CREATE FUNCTION public.convert_to(t text, e text) RETURNS bytea "
+            + body % "pg_catalog.convert_to(t, e::name)"
+        )
+        conn.execute(
+            "CREATE FUNCTION public.pg_get_userbyid(o oid) RETURNS name " + body % "pg_catalog.pg_get_userbyid(o)"
+        )
+    provision_schema(store.services_url, store.owner_url)  # as every `jejak up` does
+    register_in(store.records)
+    with psycopg.connect(store.owner_url) as conn:
+        assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (planted,)).fetchone() is None
+    assert store.verify().ok
 
 
 def recompute_chain(conn: psycopg.Connection[Any]) -> None:

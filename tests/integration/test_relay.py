@@ -7,9 +7,10 @@ import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 from nats.js import JetStreamContext
 
-from contracts.outbound import HASH_HEADER, PREV_HASH_HEADER, StoredEventEnvelope
+from contracts.outbound import CONTENT_HASH_HEADER, HASH_HEADER, PREV_HASH_HEADER, StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM
 from domain.records import Recorded, Records
+from services.audit.offline import link
 from services.relay.worker import Relay, last_relayed_position
 from tests.builders import employment_of, origin, record_training, submission, unique_nip
 from tests.waiting import eventually
@@ -81,6 +82,13 @@ async def test_a_restarted_relay_continues_where_the_stream_ends(records: Record
     assert all(links[i + 1][0] == links[i][1] for i in range(len(links) - 1))
     stored = records_links(records, list(more))
     assert links == [(prev.hex(), chain.hex()) for prev, chain in stored]
+    for message in relayed:  # and each message's links recompute from its content digest
+        headers = message.headers or {}
+        position = int(headers["Nats-Msg-Id"])
+        recomputed = link(
+            bytes.fromhex(headers[PREV_HASH_HEADER]), position, bytes.fromhex(headers[CONTENT_HASH_HEADER])
+        )
+        assert recomputed.hex() == headers[HASH_HEADER]
 
 
 async def test_a_relay_that_lost_its_place_cannot_skip_events(records: Records, js: JetStreamContext) -> None:
