@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types imports docs docs-check pytest format clean-data help
+.PHONY: run test lint types imports docs docs-check pytest format clean-data help bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,6 +39,9 @@ docs-check: $(STAMP)  ## fail when docs/ is out of date with the contracts
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+bench: $(STAMP)  ## measure throughput, latency, API, growth and memory (BENCH_ARGS=--quick: under five minutes)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 format: $(STAMP)  ## rewrite the code in the house style
 	$(BIN)/ruff format .

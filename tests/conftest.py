@@ -7,13 +7,10 @@ ports in a temporary folder and stopped at the end.
 
 import asyncio
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import nats
 import psycopg
@@ -22,9 +19,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from services.provision import provision
-from services.runtime.embedded import ServerUrls, embedded_servers
-from services.runtime.process import free_port
-from services.senders import load_senders
+from services.runtime.embedded import ServerUrls
+from services.runtime.scratch import scratch_servers
 from services.settings import Settings
 
 TEST_SETTINGS = Settings(
@@ -85,33 +81,16 @@ def stack() -> Iterator[Stack]:
 @contextmanager
 def embedded_stack(settings: Settings = TEST_SETTINGS) -> Iterator[Stack]:
     """Fresh embedded servers on free ports in a temporary folder, provisioned; removed on exit."""
-    home = Path(tempfile.mkdtemp(prefix="jejak-test-"))
-    home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
-    settings = settings.model_copy(update={"home": home})  # the signing keys live there too
-    try:
-        with embedded_servers(
-            home,
-            nats_port=free_port(),
-            nats_monitor_port=free_port(),
-            postgres_port=free_port(),
-            postgres_os_user=settings.embedded_postgres_os_user,
-            nats_sync_always=settings.nats_sync_always,
-            senders=load_senders(settings.senders_file),
-        ) as urls:
-            began = time.monotonic()
-            asyncio.run(
-                provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url, urls.owner_database_url)
-            )
-            yield Stack(
-                urls.nats_url,
-                urls.database_url,
-                settings,
-                urls.started_in_seconds,
-                time.monotonic() - began,
-                urls,
-            )
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with scratch_servers(settings, prefix="jejak-test-") as scratch:
+        urls = scratch.urls
+        yield Stack(
+            urls.nats_url,
+            urls.database_url,
+            scratch.settings,
+            urls.started_in_seconds,
+            scratch.provisioned_in_seconds,
+            urls,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,69 @@
+"""API load from a process of its own: ``clients`` concurrent clients asking one path, latencies in ms.
+
+Run: ``python -m benchmarks.api_load --base URL --token T --path P [--path P ...] --clients 32
+--requests 2000``; prints one JSON object, per path: p50/p95/p99/max ms, requests per second and
+errors (any status but 200 counts, and the first one is shown). A separate process, so the
+clients' own CPU use is not the harness's and the server is measured over real sockets.
+"""
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+
+from benchmarks.stats import percentile
+
+
+async def load_path(client: httpx.AsyncClient, path: str, clients: int, requests: int) -> dict[str, Any]:
+    for _ in range(clients):  # warm-up: connections open, caches filled, not counted
+        await client.get(path)
+    latencies: list[float] = []
+    statuses: list[int] = []
+    remaining = iter(range(requests))
+
+    async def one_client() -> None:
+        for _ in remaining:
+            began = time.perf_counter()
+            response = await client.get(path)
+            latencies.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200:
+                statuses.append(response.status_code)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    seconds = time.perf_counter() - began
+    return {
+        "path": path,
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(statuses),
+        "first_error_status": statuses[0] if statuses else None,
+        "requests_per_s": len(latencies) / seconds,
+        **{f"p{p}": percentile(latencies, p) for p in (50, 95, 99)},
+        "max": max(latencies),
+    }
+
+
+async def run(base: str, token: str, paths: list[str], clients: int, requests: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+        return {path: await load_path(client, path, clients, requests) for path in paths}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--path", action="append", required=True)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.base, args.token, args.path, args.clients, args.requests))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""One command, one run, every figure side by side: ``python -m benchmarks.run [--quick]`` (``make bench``).
+
+Per repeat, three fresh stacks: (1) the physical baselines, then ingest, relay, projections and
+rebuild each alone; (2) every service as its own process, end to end, then (last repeat) the API
+and the latency at a fixed offered load, with each service's peak RSS; (3) the naive reference.
+Then one stack per growth size. A stage that fails or times out is reported as not measured,
+with the reason, and the run goes on: a benchmark that stops at the first slow stage shows nothing.
+"""
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.baselines import cycled, jetstream_baselines, postgres_baselines
+from benchmarks.config import BenchConfig, parse_args
+from benchmarks.endtoend import E2E, end_to_end
+from benchmarks.growth import degradation, one_size
+from benchmarks.probes import Probe, close_probe, open_probe
+from benchmarks.reference import naive_end_to_end
+from benchmarks.report import machine_facts, print_report, write
+from benchmarks.results import Results, document, shape_errors
+from benchmarks.stack import BenchStack, bench_settings, fresh_stack, given_servers
+from benchmarks.stages import STEPS, isolated_stages
+from benchmarks.targets import judge_all
+from benchmarks.workload import Workload, make_workload, publish_part
+
+BASELINES = (
+    ("baseline.js_publish", "raw JetStream publish, acks pipelined (nats-py)", "msgs/s"),
+    ("baseline.js_consume", "raw JetStream pull-consume, fetch(500) + ack", "msgs/s"),
+    ("baseline.pg_executemany", "raw PostgreSQL executemany, 500 rows/txn", "rows/s"),
+    ("baseline.pg_copy", "raw PostgreSQL COPY", "rows/s"),
+)
+NAIVE = ("naive.end_to_end", "naive reference end to end (benchmarks/naive.py)", "submissions/s")
+
+Step = Callable[[BenchStack, Probe], Awaitable[None]]
+
+
+class Bench:
+    """One run: the configuration, the workload, what was found so far and where the logs go."""
+
+    def __init__(self, config: BenchConfig) -> None:
+        self.config = config
+        self.results = Results()
+        self.machine: dict[str, Any] = {}
+        self.settings = bench_settings(fsync=config.fsync)
+        self.logs = Path(tempfile.mkdtemp(prefix="jejak-bench-logs-"))
+        self.uses = 0
+        self.seconds: dict[str, float] = {}
+        """Wall-clock seconds of each stack, servers included: where a run's time goes."""
+        self._workload = self.workload_for(0)
+
+    def workload_for(self, use: int) -> Workload:
+        """Embedded: one city for every fresh stack. Given servers keep what earlier stacks stored: a new seed each."""
+        seed = self.config.seed + (use if given_servers() else 0)
+        if use and not given_servers():
+            return self._workload
+        return make_workload(
+            seed=seed,
+            employees=self.config.employees,
+            years=self.config.years,
+            stage_events=self.config.stage_events,
+            latency_events=self.config.latency_events,
+        )
+
+    def on_stack(self, what: str, step: Callable[[BenchStack, Probe, Workload], Awaitable[None]]) -> None:
+        """Run ``step`` on a fresh stack; any failure becomes a note (the figures it owed stay not measured)."""
+        self.uses += 1
+        workload, began = self.workload_for(self.uses), time.monotonic()
+        try:
+            with fresh_stack(self.settings) as stack:
+                asyncio.run(self._with_probe(stack, workload, step))
+        except Exception as error:  # noqa: BLE001 (reported in the table and the JSON; the run goes on)
+            self.results.notes.append(f"{what} failed: {type(error).__name__}: {error}"[:1500])
+        finally:
+            self.seconds[what] = round(time.monotonic() - began, 1)
+
+    async def _with_probe(
+        self, stack: BenchStack, workload: Workload, step: Callable[[BenchStack, Probe, Workload], Awaitable[None]]
+    ) -> None:
+        probe = await open_probe(stack.nats_url, stack.database_url)
+        try:
+            if not self.machine:
+                row = await (await probe.db.execute("SHOW server_version")).fetchone()
+                self.machine = machine_facts(str(row[0]) if row else "?", str(probe.nc.connected_server_version))
+            await step(stack, probe, workload)
+        finally:
+            await close_probe(probe)
+
+    async def stages(self, stack: BenchStack, probe: Probe, workload: Workload) -> None:
+        payloads = cycled(workload.payloads, self.config.baseline_min_messages)
+        published, consumed = await jetstream_baselines(stack.nats_url, payloads)
+        many, copied = await asyncio.to_thread(postgres_baselines, stack.database_url, payloads)
+        for (key, label, unit), value in zip(BASELINES, (published, consumed, many, copied), strict=True):
+            self.results.add(key, label, unit, value)
+        report = await publish_part(workload, workload.stage, stack.sender_url)
+        self.results.figure(*STEPS[0]).detail.setdefault("inbox_publish_per_s", []).append(report.rate)
+        await isolated_stages(stack, probe, len(workload.stage), self.logs, self.config.stage_timeout, self.results)
+
+    async def end_to_end(self, stack: BenchStack, probe: Probe, workload: Workload, *, extras: bool) -> None:
+        await end_to_end(stack, probe, workload, self.config, self.logs, self.results, extras=extras)
+
+    async def naive(self, stack: BenchStack, probe: Probe, workload: Workload) -> None:
+        self.results.add(*NAIVE, await naive_end_to_end(stack, probe, workload, self.logs, self.config.stage_timeout))
+
+    def growth(self, stored: int) -> None:
+        sizes = self.results.growth.setdefault("sizes", {})
+
+        found: dict[str, Any] = sizes.setdefault(str(stored), {})
+
+        async def step(stack: BenchStack, probe: Probe, _: Workload) -> None:
+            await one_size(stack, probe, self.config, stored, self.logs, found)
+
+        self.on_stack(f"growth at {stored:,} stored events", step)
+        for stage in ("ingest", "relay", "projections"):
+            found.setdefault(stage, f"not measured: see the notes for growth at {stored:,}")
+
+    def run(self) -> dict[str, Any]:
+        last = self.config.repeats - 1
+        for repeat in range(self.config.repeats):
+            self.on_stack(f"repeat {repeat + 1}: baselines and isolated stages", self.stages)
+
+            async def e2e(stack: BenchStack, probe: Probe, workload: Workload, extras: bool = repeat == last) -> None:
+                await self.end_to_end(stack, probe, workload, extras=extras)
+
+            self.on_stack(f"repeat {repeat + 1}: end to end", e2e)
+            self.on_stack(f"repeat {repeat + 1}: naive reference", self.naive)
+        for stored in self.config.growth_sizes:
+            self.growth(stored)
+        for key, label, unit in (*BASELINES, *STEPS, NAIVE, E2E):
+            self.results.figure(key, label, unit)  # a figure no stack produced still shows, as not measured
+        degradation(self.results)
+        return self.results_document()
+
+    def results_document(self) -> dict[str, Any]:
+        self.results.notes.append(f"service logs: {self.logs}")
+        if self.config.growth_sizes:
+            self.results.notes.append(
+                "growth histories were written through ingest's record() directly, not through NATS (see growth.py)"
+            )
+        return document(self.results, run=self.run_facts(), machine=self.machine)
+
+    def run_facts(self) -> dict[str, Any]:
+        return {
+            "mode": "given servers (JEJAK_*_URL)" if given_servers() else "fresh embedded servers per stack",
+            "config": self.config.as_json(),
+            "city_events": len(self._workload.city.events),
+            "stage_submissions": len(self._workload.stage),
+            "latency_submissions": len(self._workload.latency),
+            "nats_sync_always": self.settings.nats_sync_always,
+            "seconds_per_stack": self.seconds,
+        }
+
+
+def main(argv: list[str] | None = None) -> None:
+    began, started = time.monotonic(), datetime.now(UTC)
+    config = parse_args(argv)
+    bench = Bench(config)
+    doc = bench.run()
+    doc["run"] |= {"started_at": started.isoformat(), "seconds": round(time.monotonic() - began, 1)}
+    doc["notes"] += [f"malformed summary key {error}" for error in shape_errors(doc)]
+    judged = judge_all(doc)
+    doc["targets"] = [verdict.as_json() for verdict in judged]
+    dated, latest = write(doc, config.output)
+    print_report(doc, judged)
+    print(f"wrote {dated} and {latest} in {doc['run']['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

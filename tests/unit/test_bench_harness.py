@@ -1,0 +1,92 @@
+"""The benchmark harness's pure parts: statistics, the JSON document's shape, the targets' verdicts."""
+
+import pytest
+
+from benchmarks.config import parse_args, sizes
+from benchmarks.latency import LatencyRun
+from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
+from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
+from benchmarks.targets import Verdict, judge_all
+
+
+def test_summary_is_the_median_with_min_and_max() -> None:
+    summary = summarize([3.0, 1.0, 2.0])
+    assert (summary.median, summary.low, summary.high, summary.n) == (2.0, 1.0, 3.0, 3)
+
+
+def test_percentiles_are_observed_values_by_nearest_rank() -> None:
+    latencies = [float(ms) for ms in range(1, 101)]
+    assert (percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 100)) == (50.0, 99.0, 100.0)
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_a_ratio_with_a_missing_side_says_so() -> None:
+    assert ratio(50.0, 200.0) == 0.25
+    assert is_not_measured(ratio(not_measured("timed out"), 200.0))
+    assert is_not_measured(ratio(50.0, 0.0))
+
+
+def test_an_empty_run_still_has_every_required_key_as_not_measured() -> None:
+    doc = document(Results(), run={"mode": "test"}, machine={})
+    assert shape_errors(doc) == []
+    assert all(is_not_measured(lookup(doc, key)) for key in REQUIRED_KEYS)
+    assert {judged.verdict for judged in judge_all(doc)} == {Verdict.NOT_MEASURED}
+
+
+def test_measured_figures_become_ratios_and_verdicts() -> None:
+    results = Results()
+    results.add("baseline.pg_executemany", "executemany", "rows/s", 10_000.0)
+    for value in (2_500.0, 3_000.0, 2_000.0):
+        results.add("jejak.end_to_end", "end to end", "submissions/s", value)
+    results.add("naive.end_to_end", "naive", "submissions/s", 100.0)
+    results.rss_mb["ingest"] = [120.0, 310.0]
+    results.api["dossier"] = {"p50": 5.0, "p99": 31.0}
+    doc = document(results, run={"mode": "test"}, machine={})
+    verdicts = {judged.target.key: judged.verdict for judged in judge_all(doc)}
+
+    assert doc["ratios"]["end_to_end_vs_executemany"] == 0.25
+    assert doc["figures"]["jejak.end_to_end"] | {"values": None} == {
+        "label": "end to end", "unit": "submissions/s", "values": None,
+        "median": 2_500.0, "min": 2_000.0, "max": 3_000.0, "n": 3,
+    }  # fmt: skip
+    assert verdicts["ratios.end_to_end_vs_executemany"] == Verdict.PASS
+    assert verdicts["ratios.end_to_end_vs_naive"] == Verdict.PASS  # 25x
+    assert verdicts["rss_mb.ingest"] == Verdict.FAIL  # the worst repeat counts
+    assert verdicts["api_ms.dossier.p99"] == Verdict.FAIL
+    assert verdicts["ratios.relay_vs_publish"] == Verdict.NOT_MEASURED
+
+
+def test_a_figure_that_could_not_be_measured_keeps_its_reason() -> None:
+    results = Results()
+    results.miss("jejak.ingest", "ingest", "submissions/s", "ingest did not finish within 120 s")
+    assert results.median("jejak.ingest") == "not measured: ingest did not finish within 120 s"
+
+
+def test_a_wrong_value_under_a_required_key_is_reported() -> None:
+    doc = document(Results(), run={}, machine={})
+    doc["api_ms"]["dossier"]["p99"] = "fast"
+    assert shape_errors(doc) == ["api_ms.dossier.p99: 'fast' is neither a number nor a not-measured marker"]
+
+
+def test_latency_under_overload_gives_no_percentile_but_the_achieved_rate() -> None:
+    overloaded = LatencyRun(1000.0, 1.0, 1000, [float(ms) for ms in range(400)], 900, 9.0, 40.0)
+    sustained = LatencyRun(1000.0, 1.0, 3, [10.0, 20.0, 30.0], 3, 0.05, 990.0)
+    assert is_not_measured(overloaded.as_json()["p99"])
+    assert "achieved 40/s" in overloaded.as_json()["p99"]
+    assert sustained.as_json()["p99"] == 30.0
+
+
+def test_growth_sizes_and_quick_defaults_parse() -> None:
+    assert sizes("10k,100k,1M") == (10_000, 100_000, 1_000_000)
+    assert sizes("none") == ()
+    quick = parse_args(["--quick", "--growth-sizes", "none"])
+    assert (quick.quick, quick.repeats, quick.growth_sizes) == (True, 1, ())
+    assert parse_args([]).growth_sizes == (10_000, 100_000, 1_000_000)
+
+
+@pytest.mark.parametrize("value", [None, "fast", True])
+def test_anything_but_a_number_is_judged_not_measured(value: object) -> None:
+    doc = document(Results(), run={}, machine={})
+    doc["growth"]["max_degradation_pct"] = value
+    verdicts = {judged.target.key: judged.verdict for judged in judge_all(doc)}
+    assert verdicts["growth.max_degradation_pct"] == Verdict.NOT_MEASURED
