@@ -146,17 +146,22 @@ class Ingest:
 
     async def run(self, stop: asyncio.Event) -> None:
         subscription = None
-        while not stop.is_set():
-            try:
-                if subscription is None:
-                    subscription = await self.js.pull_subscribe_bind(INGEST_CONSUMER, INBOX_STREAM)
-                await self.step(subscription)
-                self.failures = 0
-            except Exception:
-                self.failures += 1
-                delay = backoff_seconds(self.failures, self.settings.retry_max_delay_seconds)
-                log.exception("ingest failed (attempt %d); retrying in %.0f s", self.failures, delay)
-                await _sleep_unless(stop, delay)
+        try:
+            while not stop.is_set():
+                try:
+                    if subscription is None:
+                        subscription = await self.js.pull_subscribe_bind(INGEST_CONSUMER, INBOX_STREAM)
+                    await self.step(subscription)
+                    self.failures = 0
+                except Exception:
+                    self.failures += 1
+                    delay = backoff_seconds(self.failures, self.settings.retry_max_delay_seconds)
+                    log.exception("ingest failed (attempt %d); retrying in %.0f s", self.failures, delay)
+                    await _sleep_unless(stop, delay)
+        finally:
+            if subscription is not None:  # a pull subscription never drains: the connection's drain would wait 30 s
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def step(self, subscription: JetStreamContext.PullSubscription) -> int:
         """Fetch, apply in order, acknowledge; how many messages were applied."""

@@ -68,3 +68,17 @@ async def test_a_failing_database_delays_the_submission_but_records_it(
     await eventually(lambda: inbox_settled(js), what="INBOX acknowledged")
     assert flaky_ingest.calls == 3
     assert await rejections_of(js, body["event_id"]) == []
+
+
+async def test_a_stopped_ingest_leaves_nothing_for_the_connection_to_wait_for(stack: Stack, records: Records) -> None:
+    """A pull subscription never drains by itself: left subscribed, closing the services took drain's 30 s."""
+    connection = await nats.connect(stack.nats_url)
+    senders = load_senders(stack.settings.senders_file)
+    ingest = Ingest(records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(), stack.settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingest.run(stop))
+    await asyncio.sleep(1.0)  # at least one fetch made
+    stop.set()
+    await task
+    await asyncio.wait_for(connection.drain(), timeout=10)  # hangs for nats-py's 30 s drain timeout otherwise
+    assert connection.is_closed
