@@ -1,19 +1,14 @@
-"""Projection workers: a durable pull consumer per read model, applying messages in stream order.
+"""Projection workers: a durable pull consumer per read model, applying batches in stream order."""
 
-Each message is applied with its tracking position in one transaction; a failure is retried
-with back-off (never skipped), so a read model never silently misses an event.
-"""
-
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from faststream import AckPolicy
-from faststream.exceptions import NackMessage
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from nats.js import JetStreamContext
 from psycopg import AsyncCursor, sql
 from psycopg_pool import AsyncConnectionPool
 
@@ -21,6 +16,7 @@ from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
 from projections import competency, complaints, directory, dossier, performance, rejections, standing
 from projections.compliance import DOSSIER_ENTRY_BY_KIND
+from projections.ordered_pull import OrderedPull, sequence_of
 
 log = logging.getLogger(__name__)
 
@@ -83,30 +79,58 @@ PROJECTIONS = (
 BY_NAME = {projection.name: projection for projection in PROJECTIONS}
 
 
-def register_projection(
-    broker: NatsBroker,
-    pool: AsyncConnectionPool,
-    projection: Projection,
-    *,
-    pull_timeout: float,
-    backoff: Callable[[int], float],
-) -> None:
-    """Subscribe one projection; one message at a time keeps the stream's order."""
+class ProjectionWorker:
+    """One read model's worker: a batch per fetch, applied in stream order in one transaction, then acked.
 
-    @broker.subscriber(
-        projection.subjects,
-        stream=JStream(projection.stream, declare=False),
-        durable=projection.durable,
-        pull_sub=PullSub(batch_size=1, timeout=pull_timeout),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        title=f"projection.{projection.name}",
-    )
-    async def project(msg: NatsMessage) -> None:
-        raw = msg.raw_message
+    Each message is applied with its tracking position in the same transaction as the rows, so a
+    crash repeats nothing; a failure stores nothing of the batch and is retried with back-off
+    (never skipped), so a read model never silently misses an event.
+    """
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        pool: AsyncConnectionPool,
+        projection: Projection,
+        *,
+        batch: int,
+        pull_timeout: float,
+        backoff: Callable[[int], float],
+    ) -> None:
+        self.pool = pool
+        self.projection = projection
+        self.backoff = backoff
+        self.pull = OrderedPull(js, projection.stream, projection.durable, batch=batch, timeout=pull_timeout)
+        self.failures = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
         try:
-            async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                await projection.apply(cur, msg.body, raw.metadata.sequence.stream, projection.name)
-        except Exception as error:
-            delay = backoff(raw.metadata.num_delivered)
-            log.exception("projection %s failed on %s; retry in %.0f s", projection.name, raw.subject, delay)
-            raise NackMessage(delay=delay) from error
+            while not stop.is_set():
+                try:
+                    await self.step()
+                    self.failures = 0
+                except Exception:
+                    self.failures += 1
+                    delay = self.backoff(self.failures)
+                    log.exception("projection %s failed; retry in %.0f s", self.projection.name, delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=delay)
+        finally:
+            await self.pull.close()
+
+    async def step(self) -> int:
+        """Apply the next ready messages; how many."""
+        messages = await self.pull.fetch()
+        if not messages:
+            return 0
+        try:
+            async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                for message in messages:
+                    await self.projection.apply(cur, message.data, sequence_of(message), self.projection.name)
+        except Exception:
+            await self.pull.hand_back(messages)
+            raise
+        for message in messages:
+            await message.ack()
+        self.pull.applied(messages[-1])
+        return len(messages)

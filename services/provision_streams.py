@@ -92,14 +92,12 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
 def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
     """Durable pull consumers; ``max_deliver=-1`` because a transient failure is never a drop.
 
-    ``max_ack_pending=1`` for the read models: the server hands out the next message only once the
-    previous one is acknowledged, so a message redelivered after a crash or a retry comes back
-    before anything after it. With more in flight, a read model would apply a later event first
-    and then skip the redelivered one as already passed. Ingest has a batch in flight and keeps the
-    INBOX order itself (it applies sequence numbers strictly in order and hands back early ones).
+    ``max_ack_pending`` is a whole batch: the workers take a batch per fetch and keep the stream's
+    order themselves (``projections.ordered_pull``), handing back any message that arrives before
+    an earlier one, so a redelivery after a crash or a retry is applied before anything after it.
     """
 
-    def durable(name: str, subjects: str, in_flight: int = 1) -> ConsumerConfig:
+    def durable(name: str, subjects: str, in_flight: int) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=name,
             filter_subject=subjects,
@@ -110,11 +108,11 @@ def consumer_configs(settings: Settings) -> dict[str, list[ConsumerConfig]]:
             max_ack_pending=in_flight,
         )
 
-    # Ingest takes a whole batch at once and keeps order itself (services/ingest/worker.py).
     ingest = durable(INGEST_CONSUMER, INBOX_SUBJECTS, settings.ingest_batch_size)
     consumers: dict[str, list[ConsumerConfig]] = {INBOX_STREAM: [ingest]}
     for projection in PROJECTIONS:
-        consumers.setdefault(projection.stream, []).append(durable(projection.durable, projection.subjects))
+        consumer = durable(projection.durable, projection.subjects, settings.projection_batch_size)
+        consumers.setdefault(projection.stream, []).append(consumer)
     return consumers
 
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(
         default=500, ge=1, description="INBOX messages fetched and stored per transaction (and in flight at most)."
     )
+    projection_batch_size: int = Field(
+        default=500,
+        ge=1,
+        description="EVENTS messages applied to a read model per transaction (and in flight at most).",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)
     pull_timeout_seconds: float = Field(default=0.5, gt=0)

@@ -2,17 +2,15 @@
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import nats
 import uvicorn
-from faststream.nats import NatsBroker
 
 from domain.records import Records
-from projections.worker import PROJECTIONS, register_projection
+from projections.worker import PROJECTIONS, ProjectionWorker
 from services.api.app import create_app
 from services.audit.checkpointer import Checkpointer
 from services.audit.keys import load_signing_key
@@ -26,7 +24,6 @@ from services.runtime.nats_auth import redacted
 from services.senders import load_senders
 from services.settings import Settings
 
-BROKER_LOG = logging.getLogger("services.broker")
 """FastStream's own messages (per message at DEBUG, task bookkeeping at INFO, failures above)."""
 
 
@@ -70,6 +67,28 @@ async def _start_ingest(
     return asyncio.create_task(ingest.run(stop), name="ingest")
 
 
+async def _start_projections(
+    stack: contextlib.AsyncExitStack, settings: Settings, nats_url: str, database_url: str, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """One worker per read model on one connection and one pool (each keeps its own consumer and position)."""
+    pool = await stack.enter_async_context(read_pool(database_url))
+    connection = await nats.connect(nats_url, name="jejak-projections", max_reconnect_attempts=-1)
+    stack.push_async_callback(connection.drain)
+    js = connection.jetstream()
+    workers = [
+        ProjectionWorker(
+            js,
+            pool,
+            projection,
+            batch=settings.projection_batch_size,
+            pull_timeout=settings.pull_timeout_seconds,
+            backoff=lambda failures: backoff_seconds(failures, settings.retry_max_delay_seconds),
+        )
+        for projection in PROJECTIONS
+    ]
+    return [asyncio.create_task(worker.run(stop), name=f"projection-{worker.projection.name}") for worker in workers]
+
+
 async def run_services(
     settings: Settings,
     nats_url: str,
@@ -87,22 +106,13 @@ async def run_services(
         records = open_records(database_url) if wanted & {Service.INGEST, Service.RELAY} else None
         if records is not None:
             stack.callback(records.close)
-        broker = NatsBroker(nats_url, logger=BROKER_LOG, log_level=logging.DEBUG, graceful_timeout=30.0)
-        if Service.PROJECTIONS in wanted:
-            pool = await stack.enter_async_context(read_pool(database_url))
-            for projection in PROJECTIONS:
-                register_projection(
-                    broker,
-                    pool,
-                    projection,
-                    pull_timeout=settings.pull_timeout_seconds,
-                    backoff=lambda deliveries: backoff_seconds(deliveries, settings.retry_max_delay_seconds),
-                )
-            names = ", ".join(projection.name for projection in PROJECTIONS)
-            running.where["projections"] = f"EVENTS, REJECTED -> read models ({names})"
-            await broker.start()
-            stack.push_async_callback(broker.stop)
         tasks: list[asyncio.Task[None]] = []
+        if Service.PROJECTIONS in wanted:
+            tasks += await _start_projections(stack, settings, nats_url, database_url, stop)
+            names = ", ".join(projection.name for projection in PROJECTIONS)
+            running.where["projections"] = (
+                f"EVENTS, REJECTED -> read models ({names}), up to {settings.projection_batch_size} per transaction"
+            )
         if Service.INGEST in wanted and records is not None:
             tasks.append(await _start_ingest(stack, settings, nats_url, database_url, records, stop))
             running.where["ingest"] = (

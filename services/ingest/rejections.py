@@ -3,10 +3,7 @@
 import base64
 from datetime import UTC, datetime
 
-from faststream.nats import NatsBroker
-
 from contracts.rejection import RejectionV1
-from contracts.streams import REJECTED_STREAM, rejected_subject
 from services.ingest.decode import Refusal
 
 
@@ -24,18 +21,4 @@ def rejection_of(refusal: Refusal, subject: str, inbox_sequence: int, body: byte
         inbox_sequence=inbox_sequence,
         rejected_at=datetime.now(UTC),
         original_base64=base64.b64encode(body).decode("ascii"),
-    )
-
-
-async def publish_rejection(broker: NatsBroker, rejection: RejectionV1) -> None:
-    """Wait for JetStream's ack: the INBOX message is terminated only once this is stored.
-
-    ``Nats-Msg-Id`` is the INBOX sequence, so a redelivered submission is refused only once.
-    """
-    await broker.publish(
-        rejection.model_dump_json().encode(),
-        rejected_subject(rejection.source, rejection.event_type),
-        stream=REJECTED_STREAM,
-        headers={"Nats-Msg-Id": f"inbox-{rejection.inbox_sequence}"},
-        timeout=5.0,
     )

@@ -48,18 +48,20 @@ def test_the_schema_is_in_place(db: psycopg.Connection[tuple[object, ...]]) -> N
 async def test_a_consumer_s_delivery_pace_is_brought_in_line_but_nothing_else(
     stack: Stack, js: JetStreamContext
 ) -> None:
-    """max_ack_pending=1 keeps redeliveries in order; an older store's consumer gets it on the next provision."""
+    """max_ack_pending is a batch (order is kept by the workers); an older store's consumer gets it on the next
+    provision, and nothing else about the consumer changes."""
     await js.add_consumer(
         "REJECTED",
         ConsumerConfig(
             durable_name="projection-rejections", filter_subject="asn.rejected.>", deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT, ack_wait=stack.settings.consumer_ack_wait_seconds, max_deliver=-1,
-            max_ack_pending=1000,
+            max_ack_pending=1,
         ),
     )  # fmt: skip
-    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1000
+    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1
     done = await provision(
         stack.settings, stack.nats_url, stack.database_url, owner_database_url=stack.owner_database_url
     )
     assert done.updated == ("consumer REJECTED/projection-rejections",)
-    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == 1
+    wanted = stack.settings.projection_batch_size
+    assert (await js.consumer_info("REJECTED", "projection-rejections")).config.max_ack_pending == wanted
