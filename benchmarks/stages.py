@@ -33,26 +33,15 @@ STEPS = (
 
 @dataclass(frozen=True)
 class StageRun:
-    """One timed stage: items done, seconds from ready to done, and the process's peak RSS.
-
-    ``tail_items``/``tail_seconds``: the items after a given store position and the time from
-    when the stage passed that position to the end; growth uses them to time the last events on
-    top of a long history within the same run.
-    """
+    """One timed stage: items done, seconds from ready to done, and the process's peak RSS."""
 
     items: int
     seconds: float
     peak_rss_mb: float
-    tail_items: int = 0
-    tail_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return rate(self.items, self.seconds)
-
-    @property
-    def tail_rate(self) -> float:
-        return rate(self.tail_items, self.tail_seconds)
 
 
 async def ingest_alone(stack: BenchStack, probe: Probe, submissions: int, log_dir: Path, limit: float) -> StageRun:
@@ -68,30 +57,26 @@ async def ingest_alone(stack: BenchStack, probe: Probe, submissions: int, log_di
                         submissions)  # fmt: skip
 
 
-async def relay_alone(stack: BenchStack, probe: Probe, log_dir: Path, limit: float, after: int = 0) -> StageRun:
+async def relay_alone(stack: BenchStack, probe: Probe, log_dir: Path, limit: float) -> StageRun:
     """The store is full and EVENTS behind; time ``jejak run relay`` until EVENTS ends at the store head."""
     service = jejak_service("relay", stack.service_env(), log_dir)
-    return await _positions(probe, service, "relay", probe.relayed, limit, after)
+    return await _positions(probe, service, "relay", probe.relayed, limit)
 
 
-async def projections_alone(stack: BenchStack, probe: Probe, log_dir: Path, limit: float, after: int = 0) -> StageRun:
+async def projections_alone(stack: BenchStack, probe: Probe, log_dir: Path, limit: float) -> StageRun:
     """EVENTS is full; time ``jejak run projections`` until every store-built read model is at the head."""
     service = jejak_service("projections", stack.service_env(), log_dir)
-    return await _positions(probe, service, "projections", probe.visible, limit, after)
+    return await _positions(probe, service, "projections", probe.visible, limit)
 
 
 async def _positions(
-    probe: Probe, service: ServiceProcess, what: str, position: Callable[[], Awaitable[int]], limit: float, after: int
+    probe: Probe, service: ServiceProcess, what: str, position: Callable[[], Awaitable[int]], limit: float
 ) -> StageRun:
-    """Time ``service`` from ready until ``position`` reaches the store head, noting when it passed ``after``."""
+    """Time ``service`` from ready until ``position`` reaches the store head."""
     start, head = await position(), await probe.store_head()
-    passed: list[float] = []
 
     async def done() -> bool:
-        reached = await position()
-        if after and not passed and reached >= after:
-            passed.append(time.monotonic())
-        return reached >= head
+        return await position() >= head
 
     async def progress() -> str:
         return f"position {await position()} of {head}"
@@ -100,9 +85,7 @@ async def _positions(
         ready = await asyncio.to_thread(service.wait_ready)
         finished = await wait_for(what, done, limit, progress, service.check_alive)
         peak = service.peak_rss_mb()
-    items, tail = await _stored_between(probe, start, head), await _stored_between(probe, max(after, start), head)
-    tail_seconds = finished - passed[0] if passed else 0.0
-    return StageRun(items, finished - ready, peak, tail, tail_seconds)
+    return StageRun(await _stored_between(probe, start, head), finished - ready, peak)
 
 
 async def _stored_between(probe: Probe, after: int, through: int) -> int:
