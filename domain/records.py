@@ -1,8 +1,8 @@
 """Records: the eventsourcing application that saves every fact together with its receipt."""
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -69,10 +69,12 @@ class _Batch:
     same employee sees the first one's change before anything is saved.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, unknown_receipts: frozenset[UUID]) -> None:
         self.records: dict[UUID, Aggregate] = {}
         self.events: list[Any] = []
         self.staged = 0
+        self.unknown_receipts = unknown_receipts
+        """Receipt ids the caller found absent from the store just before: no lookup needed."""
 
 
 class Records(Application[UUID]):
@@ -87,17 +89,18 @@ class Records(Application[UUID]):
         self._local = threading.local()
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, unknown_receipts: frozenset[UUID] = frozenset()) -> Iterator[None]:
         """Submissions applied inside are saved together, in one transaction, when the block ends.
 
         All or nothing: if a submission is refused (RuleViolation) or the save meets a concurrent
         writer (ConcurrentChange), the exception propagates and nothing of the batch is stored;
         the caller then applies the submissions one by one. The batch belongs to the calling
-        thread only.
+        thread only. ``unknown_receipts``: receipt ids the caller just found absent from the
+        store (one query for the whole batch instead of one per submission).
         """
         if self._open_batch() is not None:
             raise RuntimeError("a batch is already open in this thread")
-        batch = _Batch()
+        batch = _Batch(unknown_receipts)
         self._local.batch = batch
         try:
             yield
@@ -105,9 +108,27 @@ class Records(Application[UUID]):
                 try:
                     self.save(*batch.events)
                 except IntegrityError:
+                    self._forget(batch.records)
                     raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
+                self._remember(batch.records)
         finally:
             self._local.batch = None
+
+    def _remember(self, records: dict[UUID, Aggregate]) -> None:
+        """Saved events, not aggregates, so the library does not refresh its cache: do it here."""
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate_id, record in records.items():
+                if not isinstance(record, Receipt):  # receipts are looked up once, by the batch query
+                    cache.put(aggregate_id, record)
+
+    def _forget(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Another writer changed these: the next read must come from the store."""
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate_id in aggregate_ids:
+                with suppress(KeyError):
+                    cache.get(aggregate_id, evict=True)
 
     def _open_batch(self) -> _Batch | None:
         batch: _Batch | None = getattr(self._local, "batch", None)
@@ -255,6 +276,7 @@ class Records(Application[UUID]):
         try:
             recordings = self.save(record, receipt)
         except IntegrityError:
+            self._forget([record.id])
             earlier = self._recorded_before(submission)
             if earlier is not None:
                 return earlier
@@ -274,8 +296,12 @@ class Records(Application[UUID]):
 
     def _recorded_before(self, submission: Submission) -> AlreadyRecorded | None:
         """A receipt for the same (source, event_id) is a retry, or a reused id when the content differs."""
+        key = receipt_id(submission.source, submission.event_id)
+        batch = self._open_batch()
+        if batch is not None and key in batch.unknown_receipts and key not in batch.records:
+            return None
         try:
-            receipt: Receipt = self._get(receipt_id(submission.source, submission.event_id))
+            receipt: Receipt = self._get(key)
         except AggregateNotFoundError:
             return None
         if receipt.content_sha256 != submission.content_sha256:

@@ -38,9 +38,17 @@ def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[
     }
 
 
-def open_records(database_url: str) -> Records:
-    """The application over an already provisioned store (tables are never created here)."""
-    return Records(env=eventsourcing_env(database_url))
+def open_records(database_url: str, *, cached_records: int = 0) -> Records:
+    """The application over an already provisioned store (tables are never created here).
+
+    ``cached_records``: keep that many records in memory between commands (ingest). Only for the
+    one writer of those records: a record is not re-read before use, and a save that meets
+    another writer's change forgets it (the command is then retried on the stored state).
+    """
+    env = eventsourcing_env(database_url)
+    if cached_records > 0:
+        env |= {"AGGREGATE_CACHE_MAXSIZE": str(cached_records), "AGGREGATE_CACHE_FASTFORWARD": "n"}
+    return Records(env=env)
 
 
 def create_database_if_missing(admin_url: str, name: str) -> bool:

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         ge=1,
         description="EVENTS messages applied to a read model per transaction (and in flight at most).",
     )
+    ingest_cached_records: int = Field(
+        default=20_000,
+        ge=0,
+        description="Records ingest keeps in memory between batches (0: read each from the store every time).",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)
     pull_timeout_seconds: float = Field(default=0.5, gt=0)

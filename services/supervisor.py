@@ -103,7 +103,10 @@ async def run_services(
     await require_provisioned(nats_url, database_url, [service.value for service in wanted])
     running = Running()
     async with contextlib.AsyncExitStack() as stack:
-        records = open_records(database_url) if wanted & {Service.INGEST, Service.RELAY} else None
+        cached = settings.ingest_cached_records if Service.INGEST in wanted else 0
+        records = (
+            open_records(database_url, cached_records=cached) if wanted & {Service.INGEST, Service.RELAY} else None
+        )
         if records is not None:
             stack.callback(records.close)
         tasks: list[asyncio.Task[None]] = []

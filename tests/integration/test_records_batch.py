@@ -4,9 +4,10 @@ import psycopg
 import pytest
 
 from domain.civil_servant import CivilServant
-from domain.errors import EventIdReused, RuleViolation
+from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
 from domain.identity import civil_servant_id
-from domain.records import AlreadyRecorded, Records, Staged
+from domain.records import AlreadyRecorded, Recorded, Records, Staged
+from services.database import open_records
 from tests.builders import employment_of, origin, record_training, submission, unique_nip
 from tests.conftest import Stack
 
@@ -73,3 +74,29 @@ def test_a_retry_inside_a_batch_is_recognised_by_its_receipt(records: Records) -
     reused = submission("employee-registered", content="b" * 64, event_id=given.event_id)
     with pytest.raises(EventIdReused), records.batch():
         records.register_employee(reused, unique_nip(), employment_of(nip), origin())
+
+
+def test_a_cached_record_changed_by_another_writer_is_forgotten_and_the_command_retried(stack: Stack) -> None:
+    """Ingest keeps records in memory; if another writer changed one, the save fails once, not forever."""
+    cached, other = open_records(stack.database_url, cached_records=100), open_records(stack.database_url)
+    try:
+        nip = unique_nip()
+        register(cached, nip)
+        record_training(cached, nip)  # in the cache now, at its version
+        record_training(other, nip)  # the store moves on behind the cache's back
+        with pytest.raises(ConcurrentChange):
+            record_training(cached, nip)
+        assert isinstance(record_training(cached, nip), Recorded)  # read again from the store
+        servant: CivilServant = other.repository.get(civil_servant_id(nip))
+        assert servant.trainings_completed == 3
+        with cached.batch():  # and a batch leaves its records in the cache for the next one
+            record_training(cached, nip)
+        record_training(other, nip)
+        with pytest.raises(ConcurrentChange), cached.batch():
+            record_training(cached, nip)
+        with cached.batch():
+            record_training(cached, nip)
+        assert other.repository.get(civil_servant_id(nip)).trainings_completed == 6
+    finally:
+        cached.close()
+        other.close()
