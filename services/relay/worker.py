@@ -9,7 +9,7 @@ a relay behind the stream only produces duplicates, which the window drops.
 import asyncio
 import contextlib
 import logging
-from typing import cast
+from typing import Any, cast
 
 import anyio.to_thread
 from eventsourcing.persistence import Notification
@@ -27,6 +27,7 @@ from services.retry import backoff_seconds
 log = logging.getLogger(__name__)
 
 WRONG_LAST_MSG_ID = 10070
+ACK_TIMEOUT = 5.0
 
 
 async def last_relayed_position(js: JetStreamContext) -> int:
@@ -81,43 +82,68 @@ class Relay:
         return notifications, {position: (bytes(prev), bytes(chain)) for position, (prev, chain) in links.items()}
 
     async def relay_batch(self) -> int:
-        """Publish the next notifications after ``position``; return how many were published."""
+        """Publish the next notifications after ``position``, acks pipelined; return how many were published.
+
+        Each message expects the one before it as the stream's last (``Nats-Expected-Last-Msg-Id``),
+        and JetStream applies one connection's publishes in order, so pipelining keeps the order:
+        if one fails, every later one fails too, and ``position`` stays at the last one stored.
+        """
         notifications, links = await anyio.to_thread.run_sync(self._next_batch)
+        pending: list[asyncio.Future[Any]] = []
+        expected = self.position
         for notification in notifications:
             envelope = envelope_of(self.records, notification)
-            prev_hash, chain_hash = links[notification.id]
-            content = content_digest(
-                notification.originator_id,  # type: ignore[arg-type]
-                notification.originator_version,
-                notification.topic,
-                notification.state,
-            )
-            headers = {
-                "Nats-Msg-Id": str(notification.id),
-                POSITION_HEADER: str(notification.id),
-                PREV_HASH_HEADER: prev_hash.hex(),
-                CONTENT_HASH_HEADER: content.hex(),
-                HASH_HEADER: chain_hash.hex(),
-            }
-            if self.position:
-                headers["Nats-Expected-Last-Msg-Id"] = str(self.position)
-            try:
-                await self.js.publish(
-                    subject_of(envelope),
-                    envelope.model_dump_json().encode(),
-                    stream=EVENTS_STREAM,
-                    headers=headers,
-                    timeout=5.0,
+            headers = self._headers(notification, links[notification.id], expected)
+            pending.append(
+                await self.js.publish_async(
+                    subject_of(envelope), envelope.model_dump_json().encode(), stream=EVENTS_STREAM, headers=headers
                 )
-            except APIError as error:
-                if error.err_code == WRONG_LAST_MSG_ID:
-                    raise RuntimeError(
-                        f"EVENTS does not end where this relay thinks (at {self.position}): "
-                        "is a second relay running? Restarting recovers the position from the stream."
-                    ) from error
-                raise
+            )
+            expected = notification.id
+        # publish_async's futures have no timeout of their own (LIBRARY-NOTES §8), and nats-py never
+        # completes one that the server refused (its reply handler raises instead of failing the future).
+        try:
+            acks = await asyncio.wait_for(
+                asyncio.gather(*pending, return_exceptions=True), timeout=ACK_TIMEOUT + len(pending) / 100
+            )
+        except TimeoutError:
+            stream_ends_at = await last_relayed_position(self.js)
+            if stream_ends_at != self.position and stream_ends_at not in {n.id for n in notifications}:
+                raise self._lost_place() from None  # refused: the stream does not end where we started
+            raise  # slow or lost acks: run() recovers the position from the stream and goes on
+        for notification, ack in zip(notifications, acks, strict=True):
+            if isinstance(ack, APIError) and ack.err_code == WRONG_LAST_MSG_ID:
+                raise self._lost_place() from ack
+            if isinstance(ack, BaseException):
+                raise ack
             self.position = notification.id
         return len(notifications)
+
+    def _lost_place(self) -> RuntimeError:
+        return RuntimeError(
+            f"EVENTS does not end where this relay thinks (at {self.position}): "
+            "is a second relay running? Restarting recovers the position from the stream."
+        )
+
+    @staticmethod
+    def _headers(notification: Notification, link: tuple[bytes, bytes], expected: int) -> dict[str, str]:
+        prev_hash, chain_hash = link
+        content = content_digest(
+            notification.originator_id,  # type: ignore[arg-type]
+            notification.originator_version,
+            notification.topic,
+            notification.state,
+        )
+        headers = {
+            "Nats-Msg-Id": str(notification.id),
+            POSITION_HEADER: str(notification.id),
+            PREV_HASH_HEADER: prev_hash.hex(),
+            CONTENT_HASH_HEADER: content.hex(),
+            HASH_HEADER: chain_hash.hex(),
+        }
+        if expected:
+            headers["Nats-Expected-Last-Msg-Id"] = str(expected)
+        return headers
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
