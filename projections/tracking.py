@@ -1,5 +1,8 @@
 """Each projection's position: the last store position applied, moved in the rows' transaction."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from psycopg import AsyncCursor, sql
@@ -21,12 +24,48 @@ WHERE projection = %(projection)s""")
 _READ = sql.SQL("SELECT position FROM projection_position WHERE projection = %(projection)s")
 
 
+_CLAIMED: ContextVar[dict[str, int] | None] = ContextVar("projection_claimed", default=None)
+"""Inside ``claims_in_batch``: the positions claimed so far in this transaction, by tracking name."""
+
+
+@asynccontextmanager
+async def claims_in_batch(cur: AsyncCursor[tuple[Any, ...]], projection: str) -> AsyncIterator[None]:
+    """Many events in one transaction: lock and read the position once, claim in memory, write it once.
+
+    Three statements per batch instead of three per event. The position is written only when the
+    block ends without an error (the caller's transaction then commits rows and position together).
+    """
+    params = {"projection": projection, "position": 0}
+    await cur.execute(_ENSURE, params)
+    await cur.execute(_LOCK, params)
+    row = await cur.fetchone()
+    start = 0 if row is None else int(row[0])
+    outer = _CLAIMED.get()
+    claimed = outer if outer is not None else {}  # one dict for nested batches (a replay feeds several)
+    claimed[projection] = start
+    token = _CLAIMED.set(claimed)
+    try:
+        yield
+        reached = claimed[projection]
+    finally:
+        _CLAIMED.reset(token)
+        claimed.pop(projection, None)
+    if reached > start:
+        await cur.execute(_ADVANCE, {"projection": projection, "position": reached})
+
+
 async def claim(cur: AsyncCursor[tuple[Any, ...]], projection: str, position: int) -> bool:
     """Lock the projection's row; True (and moved to ``position``) when it is new to us.
 
     Called inside the transaction that writes the rows, so rows and position commit together
     and a redelivered event is skipped instead of counted twice.
     """
+    claimed = _CLAIMED.get()
+    if claimed is not None and projection in claimed:
+        if claimed[projection] >= position:
+            return False
+        claimed[projection] = position
+        return True
     params = {"projection": projection, "position": position}
     await cur.execute(_ENSURE, params)
     await cur.execute(_LOCK, params)

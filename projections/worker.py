@@ -17,6 +17,7 @@ from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, R
 from projections import competency, complaints, directory, dossier, performance, rejections, standing
 from projections.compliance import DOSSIER_ENTRY_BY_KIND
 from projections.ordered_pull import OrderedPull, sequence_of
+from projections.tracking import claims_in_batch
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,12 @@ class ProjectionWorker:
         if not messages:
             return 0
         try:
-            async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            async with (
+                self.pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor() as cur,
+                claims_in_batch(cur, self.projection.name),
+            ):
                 for message in messages:
                     await self.projection.apply(cur, message.data, sequence_of(message), self.projection.name)
         except Exception:

@@ -8,6 +8,7 @@ hands the new position to the live name. Readers see the old tables until the co
 ones after it; the live worker continues from the new position, skipping what the rebuild applied.
 """
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ import psycopg
 from psycopg import AsyncConnection, AsyncCursor, sql
 
 from domain.records import Records
+from projections.tracking import claims_in_batch
 from projections.worker import BY_NAME, Projection
 from services.relay.translate import envelope_of
 
@@ -149,10 +151,13 @@ async def _apply_page(
     notifications = await anyio.to_thread.run_sync(
         lambda: records.recorder.select_notifications(start=after + 1, limit=PAGE, stop=stop)
     )
-    for notification in notifications:
-        body = envelope_of(records, notification).model_dump_json().encode()
-        for projection, tracking in targets:
-            await projection.apply(cur, body, notification.id, tracking)
+    async with contextlib.AsyncExitStack() as claims:  # each target's position read once, written once
+        for _, tracking in targets:
+            await claims.enter_async_context(claims_in_batch(cur, tracking))
+        for notification in notifications:
+            body = envelope_of(records, notification).model_dump_json().encode()
+            for projection, tracking in targets:
+                await projection.apply(cur, body, notification.id, tracking)
     return len(notifications), (notifications[-1].id if notifications else after)
 
 
