@@ -38,18 +38,19 @@ class BenchConfig:
 
 
 QUICK: dict[str, Any] = {
-    "employees": 20,
+    "employees": 100,
     "years": 10,
-    "stage_events": 800,
-    "repeats": 1,
+    "stage_events": 4000,
+    "repeats": 2,
     "baseline_min_messages": 10_000,
-    "latency_seconds": 1.0,
-    "api_requests": 500,
+    "latency_seconds": 3.0,
+    "api_requests": 1000,
     "growth_sizes": (10_000,),
-    "growth_probe": 200,
+    "growth_probe": 2000,
     "stage_timeout": 120.0,
 }
-"""800 submissions per stage, 1,000 offered for latency, a 10k-event history: under five minutes at today's rates."""
+"""4,000 submissions per stage (long enough that a stage's start-up does not dominate), two repeats,
+3,000 offered for latency, a 10k-event history: under five minutes at today's rates."""
 
 
 def sizes(text: str) -> tuple[int, ...]:
