@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -46,7 +45,7 @@ class OrderedPull:
             self._subscription = await self.js.pull_subscribe_bind(self.durable, self.stream)
         try:
             fetched = await self._subscription.fetch(batch=self.batch, timeout=self.timeout)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nothing to fetch; nats-py raises asyncio's TimeoutError as well as its own
             return []
         messages = sorted(fetched, key=sequence_of)
         ready, early = self._split(messages, self.next_sequence)

@@ -32,6 +32,11 @@ async def stream(js: JetStreamContext) -> AsyncIterator[str]:
     await js.delete_stream(name)
 
 
+class RaisesAsyncioTimeout:
+    async def fetch(self, batch: int, timeout: float) -> list[Msg]:  # noqa: ASYNC109 (nats-py's signature)
+        raise TimeoutError
+
+
 async def publish(js: JetStreamContext, stream: str, count: int) -> None:
     for _ in range(count):
         await js.publish(f"{stream.lower()}.x", b"{}", stream=stream)
@@ -95,3 +100,19 @@ async def drain_until_some(pull: OrderedPull) -> list[Msg]:
         return list(await pull.fetch()) or None
 
     return await eventually(some, within=10, what="a first batch")
+
+
+async def test_nothing_to_fetch_is_an_empty_batch_not_a_failure(js: JetStreamContext, stream: str) -> None:
+    """An idle consumer: nats-py raises asyncio's TimeoutError, which the workers took for a failure and
+    backed off on (up to a minute), so the first event after a quiet spell waited that long."""
+    # nats-py raises asyncio's own TimeoutError when the first (no-wait) request used up the deadline,
+    # which happens under load; that path cannot be forced here, so a subscription that does just that:
+    hurried = puller(js, stream)
+    hurried._subscription = RaisesAsyncioTimeout()  # type: ignore[assignment]
+    assert await hurried.fetch() == []
+    pull = puller(js, stream)
+    for _ in range(2):
+        assert await pull.fetch() == []
+    await publish(js, stream, 1)
+    assert await drain_in_order(pull, 1) == [1]
+    await pull.close()
