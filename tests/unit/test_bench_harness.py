@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.config import parse_args, sizes
+from benchmarks.config import QUICK, parse_args, sizes
 from benchmarks.latency import LatencyRun
 from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
 from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
@@ -80,7 +80,8 @@ def test_growth_sizes_and_quick_defaults_parse() -> None:
     assert sizes("10k,100k,1M") == (10_000, 100_000, 1_000_000)
     assert sizes("none") == ()
     quick = parse_args(["--quick", "--growth-sizes", "none"])
-    assert (quick.quick, quick.repeats, quick.growth_sizes) == (True, 1, ())
+    assert (quick.quick, quick.repeats, quick.growth_sizes) == (True, QUICK["repeats"], ())
+    assert quick.stage_events == QUICK["stage_events"]
     assert parse_args([]).growth_sizes == (10_000, 100_000, 1_000_000)
 
 
