@@ -63,7 +63,9 @@ async def _start_ingest(
     connection = await nats.connect(nats_url, name="jejak-ingest", max_reconnect_attempts=-1)
     stack.push_async_callback(connection.drain)
     senders = load_senders(settings.senders_file)
-    ingest = Ingest(records, PostgresKeyVault(database_url), senders, connection.jetstream(), settings)
+    vault = PostgresKeyVault(database_url)
+    stack.callback(vault.close)
+    ingest = Ingest(records, vault, senders, connection.jetstream(), settings)
     return asyncio.create_task(ingest.run(stop), name="ingest")
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+import psycopg
 import pytest
 
 from services.personal_data import KeyErased, PostgresKeyVault, SealMismatch
@@ -41,3 +42,17 @@ def test_a_sealed_value_only_opens_for_its_person(stack: Stack) -> None:
     sealed = vault.seal(person, b"secret")
     with pytest.raises(SealMismatch, match="not sealed for"):
         vault.open(uuid.uuid4(), sealed)
+
+
+def test_a_broken_connection_fails_one_call_and_the_next_reconnects(stack: Stack) -> None:
+    """The vault keeps one connection; when the server drops it, the call fails (ingest retries) and the next
+    call connects again, instead of failing for ever."""
+    vault = PostgresKeyVault(stack.database_url)
+    person = uuid.uuid4()
+    vault.seal(person, b"before")
+    with psycopg.connect(stack.owner_database_url, autocommit=True) as admin, vault._connection() as conn:
+        admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+    with pytest.raises(psycopg.OperationalError):
+        vault.seal(person, b"while dropped")
+    assert vault.open(person, vault.seal(person, b"after")) == b"after"
+    vault.close()
