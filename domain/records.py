@@ -72,7 +72,6 @@ class _Batch:
     def __init__(self, unknown_receipts: frozenset[UUID]) -> None:
         self.records: dict[UUID, Aggregate] = {}
         self.events: list[Any] = []
-        self.staged = 0
         self.unknown_receipts = unknown_receipts
         """Receipt ids the caller found absent from the store just before: no lookup needed."""
 
@@ -271,7 +270,6 @@ class Records(Application[UUID]):
             batch.records[record.id] = record
             batch.records[receipt.id] = receipt
             batch.events += [*record.collect_events(), *receipt.collect_events()]
-            batch.staged += 1
             return Staged(submission.inbox_sequence)
         try:
             recordings = self.save(record, receipt)

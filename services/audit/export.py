@@ -14,7 +14,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -51,10 +51,6 @@ class Selection:
     aggregate_ids: frozenset[UUID] = frozenset()
     recorded_from: date | None = None
     recorded_to: date | None = None
-
-    @property
-    def everything(self) -> bool:
-        return not self.aggregate_ids and self.recorded_from is None and self.recorded_to is None
 
     def wants(self, row: Row) -> bool:
         if self.aggregate_ids and row.aggregate_id not in self.aggregate_ids:
@@ -193,10 +189,6 @@ def _write_lines(path: Path, items: Iterable[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for item in items:
             handle.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, WIB)
 
 
 def bundle_readme(selection: Selection, first: int, last: int, rows: int, with_content: int, checkpoints: int) -> str:

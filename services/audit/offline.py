@@ -155,10 +155,6 @@ class Row:
     state: bytes | None = None
     content_hash: bytes | None = None
 
-    @property
-    def has_content(self) -> bool:
-        return self.state is not None
-
     def content(self) -> bytes | None:
         if self.state is not None and self.aggregate_id is not None and self.version is not None:
             return content_digest(self.aggregate_id, self.version, self.topic or "", self.state)
