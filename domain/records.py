@@ -71,6 +71,8 @@ class _Batch:
 
     def __init__(self, unknown_receipts: frozenset[UUID]) -> None:
         self.records: dict[UUID, Aggregate] = {}
+        self.loaded: set[UUID] = set()
+        """Records read (perhaps from the cache, perhaps then changed) while the batch was open."""
         self.events: list[Any] = []
         self.unknown_receipts = unknown_receipts
         """Receipt ids the caller found absent from the store just before: no lookup needed."""
@@ -102,14 +104,17 @@ class Records(Application[UUID]):
         batch = _Batch(unknown_receipts)
         self._local.batch = batch
         try:
-            yield
-            if batch.events:
-                try:
+            try:
+                yield
+                if batch.events:
                     self.save(*batch.events)
-                except IntegrityError:
-                    self._forget(batch.records)
-                    raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
-                self._remember(batch.records)
+            except IntegrityError:
+                self._forget(batch.loaded | batch.records.keys())
+                raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
+            except BaseException:
+                self._forget(batch.loaded | batch.records.keys())  # the cache's own copies may have been changed
+                raise
+            self._remember(batch.records)
         finally:
             self._local.batch = None
 
@@ -230,9 +235,14 @@ class Records(Application[UUID]):
         if earlier is not None:
             return earlier
         record = load()
-        if change is not None:
-            change(record, self.policy)
-        return self._save_with_receipt(record, submission)
+        try:
+            if change is not None:
+                change(record, self.policy)
+            return self._save_with_receipt(record, submission)
+        except BaseException:
+            if self._open_batch() is None:  # (an open batch forgets what it touched itself)
+                self._forget([record.id])  # the cache hands out its own copy: a refused change must not stay in it
+            raise
 
     def _new(self, aggregate_id: UUID, create: Callable[[], A], rule: str, message: str) -> A:
         if self._exists(aggregate_id):
@@ -257,7 +267,10 @@ class Records(Application[UUID]):
         batch = self._open_batch()
         if batch is not None and aggregate_id in batch.records:
             return batch.records[aggregate_id]
-        return self.repository.get(aggregate_id)
+        found: Any = self.repository.get(aggregate_id)
+        if batch is not None:
+            batch.loaded.add(aggregate_id)
+        return found
 
     def _exists(self, aggregate_id: UUID) -> bool:
         batch = self._open_batch()

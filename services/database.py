@@ -47,7 +47,12 @@ def open_records(database_url: str, *, cached_records: int = 0) -> Records:
     """
     env = eventsourcing_env(database_url)
     if cached_records > 0:
-        env |= {"AGGREGATE_CACHE_MAXSIZE": str(cached_records), "AGGREGATE_CACHE_FASTFORWARD": "n"}
+        env |= {
+            "AGGREGATE_CACHE_MAXSIZE": str(cached_records),
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            # No copy per read (it was 14% of ingest's time): Records forgets a record whose change failed.
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+        }
     return Records(env=env)
 
 

@@ -100,3 +100,27 @@ def test_a_cached_record_changed_by_another_writer_is_forgotten_and_the_command_
     finally:
         cached.close()
         other.close()
+
+
+def test_a_refused_batch_leaves_no_trace_in_the_cached_records(stack: Stack) -> None:
+    """The cache hands out its own copy of a record (no copy per read): a batch that is refused must not
+    leave its changes in it, or the next command would see a training that was never stored."""
+    cached = open_records(stack.database_url, cached_records=100)
+    try:
+        nip = unique_nip()
+        register(cached, nip)
+        record_training(cached, nip)
+
+        def refused_batch() -> None:
+            with cached.batch():
+                record_training(cached, nip)  # changes the cached record in memory...
+                register(cached, nip)  # ...then a refusal throws the batch away
+
+        with pytest.raises(RuleViolation):
+            refused_batch()
+        servant: CivilServant = cached.repository.get(civil_servant_id(nip))
+        assert servant.trainings_completed == 1
+        assert isinstance(record_training(cached, nip), Recorded)  # and the next command saves cleanly
+        assert cached.repository.get(civil_servant_id(nip)).trainings_completed == 2
+    finally:
+        cached.close()
