@@ -241,7 +241,9 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
             f"chain ({done.with_content} with content), {done.checkpoints} checkpoint(s)"
             + ("" if done.manifest_signed else "; manifest not signed (no key)")
         )
-        console.print(f"verify it anywhere: python3 {done.folder}/verify_bundle.py {done.folder}")
+        console.print(
+            f"verify it anywhere: python3 {done.folder}/verify_bundle.py {done.folder} YOUR-COPY-OF-THE-PUBLIC-KEY.pem"
+        )
 
 
 def _day(text: str | None, option: str) -> date | None:
