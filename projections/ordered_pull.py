@@ -14,10 +14,13 @@ durable consumer: scale-out partitions subjects instead.
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+
+log = logging.getLogger(__name__)
 
 WAIT_FOR_EARLIER_SECONDS = 0.5
 
@@ -93,3 +96,35 @@ class OrderedPull:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
             self._subscription = None
+
+
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake as soon as ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def run_until_stopped(
+    what: str,
+    pull: OrderedPull,
+    step: Callable[[], Awaitable[int]],
+    stop: asyncio.Event,
+    backoff: Callable[[int], float],
+) -> None:
+    """Repeat ``step`` until ``stop``; a failure is logged and retried after ``backoff(failures in a row)``.
+
+    The subscription is closed at the end, so the connection's drain does not wait for it.
+    """
+    failures = 0
+    try:
+        while not stop.is_set():
+            try:
+                await step()
+                failures = 0
+            except Exception:
+                failures += 1
+                delay = backoff(failures)
+                log.exception("%s failed (attempt %d); retrying in %.0f s", what, failures, delay)
+                await sleep_unless(stop, delay)
+    finally:
+        await pull.close()

@@ -1,7 +1,6 @@
 """Projection workers: a durable pull consumer per read model, applying batches in stream order."""
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -16,7 +15,7 @@ from contracts.outbound import StoredEventEnvelope
 from contracts.streams import EVENTS_STREAM, EVENTS_SUBJECTS, REJECTED_STREAM, REJECTED_SUBJECTS, projection_consumer
 from projections import competency, complaints, directory, dossier, performance, rejections, standing
 from projections.compliance import DOSSIER_ENTRY_BY_KIND
-from projections.ordered_pull import OrderedPull, sequence_of
+from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
 from projections.tracking import claims_in_batch
 
 log = logging.getLogger(__name__)
@@ -102,22 +101,9 @@ class ProjectionWorker:
         self.projection = projection
         self.backoff = backoff
         self.pull = OrderedPull(js, projection.stream, projection.durable, batch=batch, timeout=pull_timeout)
-        self.failures = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    await self.step()
-                    self.failures = 0
-                except Exception:
-                    self.failures += 1
-                    delay = self.backoff(self.failures)
-                    log.exception("projection %s failed; retry in %.0f s", self.projection.name, delay)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=delay)
-        finally:
-            await self.pull.close()
+        await run_until_stopped(f"projection {self.projection.name}", self.pull, self.step, stop, self.backoff)
 
     async def step(self) -> int:
         """Apply the next ready messages; how many."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nats.js import JetStreamContext
 
+from projections.ordered_pull import sleep_unless
 from services.audit.checkpoints import publish_new, take_checkpoint
 from services.audit.keys import load_signing_key, public_keys
 from services.retry import backoff_seconds
@@ -45,7 +46,4 @@ class Checkpointer:
                 failures += 1
                 delay = min(self.interval_seconds, backoff_seconds(failures, max_delay))
                 log.warning("checkpoint failed (attempt %s), retrying in %.1f s", failures, delay, exc_info=True)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                continue
+            await sleep_unless(stop, delay)

@@ -14,7 +14,6 @@ its ack wait) is handed back until the earlier ones have been applied.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import cast
@@ -30,7 +29,7 @@ from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM, re
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
 from domain.identity import receipt_id
 from domain.records import Records, Submission
-from projections.ordered_pull import OrderedPull, sequence_of
+from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
 from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode
 from services.ingest.rejections import rejection_of
@@ -161,21 +160,15 @@ class Ingest:
             batch=settings.ingest_batch_size,
             timeout=settings.pull_timeout_seconds,
         )
-        self.failures = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    await self.step()
-                    self.failures = 0
-                except Exception:
-                    self.failures += 1
-                    delay = backoff_seconds(self.failures, self.settings.retry_max_delay_seconds)
-                    log.exception("ingest failed (attempt %d); retrying in %.0f s", self.failures, delay)
-                    await _sleep_unless(stop, delay)
-        finally:
-            await self.pull.close()
+        await run_until_stopped(
+            "ingest",
+            self.pull,
+            self.step,
+            stop,
+            lambda failures: backoff_seconds(failures, self.settings.retry_max_delay_seconds),
+        )
 
     async def step(self) -> int:
         """Fetch, apply in order, acknowledge; how many messages were applied."""
@@ -223,8 +216,3 @@ class Ingest:
         await publish_rejection(self.js, rejection_of(refusal, message.subject, sequence, message.data))
         await message.term()
         log.info("INBOX #%d on %s rejected: %s", sequence, message.subject, refusal.reason)
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -7,7 +7,6 @@ a relay behind the stream only produces duplicates, which the window drops.
 """
 
 import asyncio
-import contextlib
 import logging
 from typing import Any, cast
 
@@ -20,6 +19,7 @@ from nats.js.errors import APIError
 from contracts.outbound import CONTENT_HASH_HEADER, HASH_HEADER, POSITION_HEADER, PREV_HASH_HEADER
 from contracts.streams import EVENTS_STREAM
 from domain.records import Records
+from projections.ordered_pull import sleep_unless
 from services.audit.offline import content_digest
 from services.relay.translate import envelope_of, subject_of
 from services.retry import backoff_seconds
@@ -56,13 +56,13 @@ class Relay:
                 self.position = await last_relayed_position(self.js)
                 while not stop.is_set():
                     if await self.relay_batch() == 0:
-                        await _sleep_unless(stop, self.poll_seconds)
+                        await sleep_unless(stop, self.poll_seconds)
                     failures = 0
             except Exception:
                 failures += 1
                 delay = backoff_seconds(failures, max_delay)
                 log.exception("relay stopped at position %d; recovering in %.0f s", self.position, delay)
-                await _sleep_unless(stop, delay)
+                await sleep_unless(stop, delay)
 
     def _next_batch(self) -> tuple[list[Notification], dict[int, tuple[bytes, bytes]]]:
         """The next notifications and their chain links (read after them: committed rows only)."""
@@ -144,8 +144,3 @@ class Relay:
         if expected:
             headers["Nats-Expected-Last-Msg-Id"] = str(expected)
         return headers
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
