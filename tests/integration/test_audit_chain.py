@@ -167,6 +167,50 @@ def test_no_row_is_chained_out_of_position_order(store: AuditStore) -> None:
     assert store.verify().ok
 
 
+RAW_INSERT = (
+    "INSERT INTO jejak_events (originator_id, originator_version, topic, state) "
+    "SELECT gen_random_uuid(), 1, 'raw', convert_to(n::text, 'UTF8') FROM generate_series(1, %s) n"
+)
+
+
+def test_writers_that_skip_the_table_lock_are_serialised_by_the_chain_head(store: AuditStore) -> None:
+    """No fork: a second writer waits for the first, then chains onto what the first stored."""
+    finished = threading.Event()
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            with psycopg.connect(store.services_url, autocommit=True) as conn:
+                conn.execute(RAW_INSERT, (2,))
+        except BaseException as error:  # noqa: BLE001 (reported by the test)
+            failures.append(error)
+        finished.set()
+
+    with psycopg.connect(store.services_url) as first:
+        first.execute(RAW_INSERT, (3,))  # several rows in one statement
+        first.execute(RAW_INSERT, (1,))  # and a second statement in the same transaction
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        assert not finished.wait(1.0)  # held by the head row the first writer locked
+        first.commit()
+    writer.join()
+    assert not failures
+    report = store.verify()
+    assert report.ok, report.problems
+    assert report.rows == len(store.positions())
+
+
+def test_a_writer_whose_snapshot_predates_another_commit_fails_instead_of_forking(store: AuditStore) -> None:
+    with psycopg.connect(store.services_url) as late:
+        late.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        late.execute("SELECT count(*) FROM jejak_events")  # the snapshot is taken here
+        with psycopg.connect(store.services_url, autocommit=True) as early:
+            early.execute(RAW_INSERT, (1,))
+        with pytest.raises(psycopg.errors.SerializationFailure):
+            late.execute(RAW_INSERT, (1,))
+    assert store.verify().ok
+
+
 def test_checkpoints_enter_only_through_the_function_and_only_on_the_chain(store: AuditStore) -> None:
     signed = store.checkpoint()
     with psycopg.connect(store.services_url, autocommit=True) as conn:
