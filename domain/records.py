@@ -69,13 +69,13 @@ class _Batch:
     same employee sees the first one's change before anything is saved.
     """
 
-    def __init__(self, unknown_receipts: frozenset[UUID]) -> None:
+    def __init__(self, absent: frozenset[UUID]) -> None:
         self.records: dict[UUID, Aggregate] = {}
         self.loaded: set[UUID] = set()
         """Records read (perhaps from the cache, perhaps then changed) while the batch was open."""
         self.events: list[Any] = []
-        self.unknown_receipts = unknown_receipts
-        """Receipt ids the caller found absent from the store just before: no lookup needed."""
+        self.absent = absent
+        """Record ids the caller found absent from the store just before: no lookup needed."""
 
 
 class Records(Application[UUID]):
@@ -90,18 +90,19 @@ class Records(Application[UUID]):
         self._local = threading.local()
 
     @contextmanager
-    def batch(self, unknown_receipts: frozenset[UUID] = frozenset()) -> Iterator[None]:
+    def batch(self, absent: frozenset[UUID] = frozenset()) -> Iterator[None]:
         """Submissions applied inside are saved together, in one transaction, when the block ends.
 
         All or nothing: if a submission is refused (RuleViolation) or the save meets a concurrent
         writer (ConcurrentChange), the exception propagates and nothing of the batch is stored;
         the caller then applies the submissions one by one. The batch belongs to the calling
-        thread only. ``unknown_receipts``: receipt ids the caller just found absent from the
-        store (one query for the whole batch instead of one per submission).
+        thread only. ``absent``: record and receipt ids the caller just found absent from the
+        store (one query for the whole batch instead of one lookup per submission). Should another
+        writer create one of them meanwhile, the save meets it and the batch is refused as above.
         """
         if self._open_batch() is not None:
             raise RuntimeError("a batch is already open in this thread")
-        batch = _Batch(unknown_receipts)
+        batch = _Batch(absent)
         self._local.batch = batch
         try:
             try:
@@ -133,6 +134,17 @@ class Records(Application[UUID]):
             for aggregate_id in aggregate_ids:
                 with suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
+
+    def is_cached(self, aggregate_id: UUID) -> bool:
+        """Held in the record cache, so known to exist (ingest skips asking the store)."""
+        cache = self.repository.cache
+        if cache is None:
+            return False
+        try:
+            cache.get(aggregate_id)
+        except KeyError:
+            return False
+        return True
 
     def _open_batch(self) -> _Batch | None:
         batch: _Batch | None = getattr(self._local, "batch", None)
@@ -267,14 +279,19 @@ class Records(Application[UUID]):
         batch = self._open_batch()
         if batch is not None and aggregate_id in batch.records:
             return batch.records[aggregate_id]
+        if batch is not None and aggregate_id in batch.absent:
+            raise AggregateNotFoundError(aggregate_id)
         found: Any = self.repository.get(aggregate_id)
         if batch is not None:
             batch.loaded.add(aggregate_id)
         return found
 
     def _exists(self, aggregate_id: UUID) -> bool:
-        batch = self._open_batch()
-        return (batch is not None and aggregate_id in batch.records) or aggregate_id in self.repository
+        try:
+            self._get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def _save_with_receipt(self, record: Aggregate, submission: Submission) -> Outcome:
         receipt = self._receipt_for(record, submission)
@@ -308,9 +325,6 @@ class Records(Application[UUID]):
     def _recorded_before(self, submission: Submission) -> AlreadyRecorded | None:
         """A receipt for the same (source, event_id) is a retry, or a reused id when the content differs."""
         key = receipt_id(submission.source, submission.event_id)
-        batch = self._open_batch()
-        if batch is not None and key in batch.unknown_receipts and key not in batch.records:
-            return None
         try:
             receipt: Receipt = self._get(key)
         except AggregateNotFoundError:

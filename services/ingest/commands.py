@@ -7,6 +7,7 @@ provenance and the remaining fields become the command's arguments.
 import json
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from contracts.inbound import (
     CompetencyAssessedV1,
@@ -38,7 +39,14 @@ from domain.civil_servant import CivilServant
 from domain.complaint import Complaint
 from domain.employment import Employment
 from domain.forum import DialogueForum
-from domain.identity import person_id
+from domain.identity import (
+    civil_servant_id,
+    complaint_key,
+    dialogue_forum_id,
+    organisation_unit_id,
+    person_id,
+    receipt_id,
+)
 from domain.policy import Policy
 from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
@@ -95,6 +103,28 @@ COMPLAINT_COMMANDS: dict[type[ComplaintEvent], Callable[..., None]] = {
     ComplaintFollowedUpV1: Complaint.follow_up,
     ComplaintClosedV1: Complaint.close,
 }
+
+
+def touched_ids(event: InboundEvent) -> tuple[UUID, ...]:
+    """The records ``execute`` reads or opens for ``event``, its receipt included.
+
+    Ingest asks the store once per batch which of them exist, instead of once per submission.
+    Missing one here costs a lookup, never a wrong answer.
+    """
+    ids = [receipt_id(event.source, event.event_id)]
+    if isinstance(event, EmployeeEvent):
+        ids.append(civil_servant_id(event.employee_nip))
+    elif isinstance(event, OrganisationPerformanceRatedV1):
+        ids.append(organisation_unit_id(event.unit_code))
+    elif isinstance(event, DialogueForumHeldV1):
+        ids.append(dialogue_forum_id(event.forum_id))
+    elif isinstance(event, PersonalDataErasedV1):
+        ids.append(person_id(event.subject_source, event.subject_reference))
+    elif isinstance(event, ComplaintEvent):
+        ids.append(complaint_key(event.complaint_id))
+        if isinstance(event, ComplaintReceivedV1) and event.forum_id is not None:
+            ids.append(dialogue_forum_id(event.forum_id))
+    return tuple(ids)
 
 
 def execute(records: Records, vault: KeyVault, event: InboundEvent, submission: Submission) -> Outcome:

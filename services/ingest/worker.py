@@ -27,10 +27,9 @@ from nats.js import JetStreamContext
 from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM, rejected_subject
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
-from domain.identity import receipt_id
 from domain.records import Records, Submission
 from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
-from services.ingest.commands import execute
+from services.ingest.commands import execute, touched_ids
 from services.ingest.decode import Decoded, Refusal, decode
 from services.ingest.rejections import rejection_of
 from services.personal_data import KeyVault
@@ -93,7 +92,7 @@ def record_batch(
         else:
             accepted[index] = decoded
     try:
-        with records.batch(unknown_receipts=absent_receipts(records, accepted.values())):
+        with records.batch(absent=absent_records(records, accepted.values())):
             for index, decoded in accepted.items():
                 execute(records, vault, decoded.event, submission_of(decoded, sequence_of(messages[index])))
     except (RuleViolation, ConcurrentChange):
@@ -101,17 +100,27 @@ def record_batch(
     return refusals
 
 
-def absent_receipts(records: Records, submissions: Iterable[Decoded]) -> frozenset[UUID]:
-    """The batch's receipt ids that are not in the store: one query instead of one lookup per submission."""
-    wanted = {receipt_id(decoded.event.source, decoded.event.event_id) for decoded in submissions}
+def absent_records(records: Records, submissions: Iterable[Decoded]) -> frozenset[UUID]:
+    """The records and receipts the batch touches that are not in the store: one query for the batch.
+
+    Records in the cache exist and are not asked about; every receipt is (receipts are not cached).
+    """
+    wanted = {
+        aggregate_id
+        for decoded in submissions
+        for aggregate_id in touched_ids(decoded.event)
+        if not records.is_cached(aggregate_id)
+    }
     if not wanted:
         return frozenset()
     recorder = cast(PostgresApplicationRecorder, records.recorder)
     with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(
-            "SELECT DISTINCT originator_id FROM public.jejak_events WHERE originator_id = ANY(%s)", (list(wanted),)
+        cursor.execute(  # EXISTS stops at a record's first event; a long history is not read
+            "SELECT wanted.id FROM unnest(%s::uuid[]) AS wanted(id) "
+            "WHERE EXISTS (SELECT 1 FROM public.jejak_events e WHERE e.originator_id = wanted.id)",
+            (list(wanted),),
         )
-        present = {row["originator_id"] for row in cursor.fetchall()}
+        present = {row["id"] for row in cursor.fetchall()}
     return frozenset(wanted - present)
 
 

@@ -5,10 +5,23 @@ import pytest
 
 from domain.civil_servant import CivilServant
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
-from domain.identity import civil_servant_id
+from domain.identity import civil_servant_id, receipt_id
 from domain.records import AlreadyRecorded, Recorded, Records, Staged
 from services.database import open_records
-from tests.builders import employment_of, origin, record_training, submission, unique_nip
+from services.ingest.decode import Decoded, decode
+from services.ingest.worker import absent_records
+from services.senders import load_senders
+from tests.builders import (
+    employee_registered,
+    employment_of,
+    encode,
+    origin,
+    record_training,
+    subject,
+    submission,
+    training_completed,
+    unique_nip,
+)
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -124,3 +137,45 @@ def test_a_refused_batch_leaves_no_trace_in_the_cached_records(stack: Stack) -> 
         assert cached.repository.get(civil_servant_id(nip)).trainings_completed == 2
     finally:
         cached.close()
+
+
+def test_a_record_said_absent_but_created_meanwhile_refuses_the_batch_and_stores_nothing(stack: Stack) -> None:
+    """Ingest asks once per batch which records exist; a writer that creates one in between is met at the save."""
+    batching, other = open_records(stack.database_url), open_records(stack.database_url)
+    try:
+        nip = unique_nip()
+        told_absent = frozenset({civil_servant_id(nip)})
+        register(other, nip)  # after the question, before the save
+        before = head(batching)
+        with pytest.raises(ConcurrentChange), batching.batch(absent=told_absent):
+            assert isinstance(register(batching, nip), Staged)  # believed: no lookup
+        assert head(batching) == before
+        with pytest.raises(RuleViolation, match="already registered"):  # one by one, the store answers
+            register(batching, nip)
+    finally:
+        batching.close()
+        other.close()
+
+
+def test_ingest_asks_the_store_once_which_records_of_a_batch_exist(stack: Stack, records: Records) -> None:
+    cached = open_records(stack.database_url, cached_records=100)
+    try:
+        known, cached_nip, new = unique_nip(), unique_nip(), unique_nip()
+        register(records, known)
+        register(cached, cached_nip)
+        batch = [decoded(employee_registered(new)), decoded(training_completed(employee_nip=known))]
+        batch.append(decoded(training_completed(employee_nip=cached_nip)))
+        absent = absent_records(cached, batch)
+        receipts = {receipt_id(item.event.source, item.event.event_id) for item in batch}
+        assert absent == receipts | {civil_servant_id(new)}  # the known one exists; the cached one is not asked
+        assert not cached.is_cached(civil_servant_id(known))
+        assert cached.is_cached(civil_servant_id(cached_nip))
+    finally:
+        cached.close()
+
+
+def decoded(body: dict[str, object]) -> Decoded:
+    event_type = "employee-registered" if "asn_kind" in body else "training-completed"
+    result = decode(subject(event_type, str(body["source"])), encode(body), load_senders())
+    assert isinstance(result, Decoded), result
+    return result
