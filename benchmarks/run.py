@@ -139,7 +139,8 @@ class Bench:
         self.results.notes.append(f"service logs: {self.logs}")
         if self.config.growth_sizes:
             self.results.notes.append(
-                "growth histories were written through ingest's record() directly, not through NATS (see growth.py)"
+                "growth histories were written through ingest's record_batch() directly, not through NATS "
+                "(see growth.py)"
             )
         return document(self.results, run=self.run_facts(), machine=self.machine)
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from projections.tracking import TRACKING_TABLE
+from projections.tracking import TRACKING_NOTIFY, TRACKING_TABLE
 from projections.worker import PROJECTIONS
 
 
@@ -12,6 +12,8 @@ def create_read_models(conn: Connection[Any]) -> None:
     """Idempotent: every statement is ``IF NOT EXISTS``."""
     with conn.transaction():
         conn.execute(TRACKING_TABLE)
+        for statement in TRACKING_NOTIFY:
+            conn.execute(statement)
         for projection in PROJECTIONS:
             for statement in projection.ddl:
                 conn.execute(statement)

@@ -14,6 +14,22 @@ CREATE TABLE IF NOT EXISTS projection_position (
     updated_at timestamptz NOT NULL DEFAULT now()
 )""")
 
+READ_MODELS_CHANNEL = "jejak_read_models"
+"""Notified (at commit) whenever any projection's position changes, rebuilds included: caches of
+answers built from the read models listen here (``services.api.answer_cache``)."""
+
+TRACKING_NOTIFY: list[sql.SQL | sql.Composed] = [
+    sql.SQL(
+        "CREATE OR REPLACE FUNCTION projection_position_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN PERFORM pg_catalog.pg_notify({channel}, TG_OP); RETURN NULL; END $$"
+    ).format(channel=sql.Literal(READ_MODELS_CHANNEL)),
+    sql.SQL(
+        "CREATE OR REPLACE TRIGGER projection_position_changed AFTER INSERT OR UPDATE OR DELETE "
+        "ON projection_position FOR EACH STATEMENT EXECUTE FUNCTION projection_position_changed()"
+    ),
+]
+"""One notification per statement (a projection batch moves its position with one statement)."""
+
 _ENSURE = sql.SQL("""
 INSERT INTO projection_position (projection, position) VALUES (%(projection)s, 0)
 ON CONFLICT (projection) DO NOTHING""")

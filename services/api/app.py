@@ -13,6 +13,7 @@ from psycopg import IsolationLevel
 from contracts.reference import training_kinds
 from projections import competency, rejections
 from services.api import audit_routes, complaints_routes, performance_routes, reports, standing_routes, status
+from services.api.answer_cache import AnswerCache, following
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
@@ -33,7 +34,8 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with read_pool(database_url) as pool:
+        app.state.answers = AnswerCache()
+        async with read_pool(database_url) as pool, following(database_url, app.state.answers):
             app.state.pool = pool
             app.state.nats = await connect_nats(nats_url)
             try:

@@ -8,6 +8,7 @@ from psycopg import IsolationLevel
 from pydantic import BaseModel, Field
 
 from projections import compliance, dossier
+from services.api.answer_cache import answer
 from services.api.auth import Anyone, EmployeeReader, check_employee_access, responses
 from services.api.common import (
     FormatQuery,
@@ -34,17 +35,21 @@ router = APIRouter()
 
 
 @router.get("/employees/{nip}/dossier", response_model=DossierOut, responses=responses(401, 403, 404, 422))
-async def employee_dossier(nip: NipPath, pool: Pool, caller: EmployeeReader) -> DossierOut:
+async def employee_dossier(request: Request, nip: NipPath, pool: Pool, caller: EmployeeReader) -> Response:
     """Everything recorded about one civil servant, JP per year against the target (auditor, bkpsdm, own opd)."""
     valid_number(nip)
-    async with pool.connection() as conn:
-        await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
-        async with conn.transaction(), conn.cursor() as cur:
-            await check_employee_access(cur, caller, nip)
-            found = await dossier.dossier_of(cur, nip)
-    if found is None:
-        raise HTTPException(status_code=404, detail=f"no dossier for {nip} yet")
-    return dossier_out(found, policy())
+
+    async def build() -> DossierOut:
+        async with pool.connection() as conn:
+            await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+            async with conn.transaction(), conn.cursor() as cur:
+                await check_employee_access(cur, caller, nip)
+                found = await dossier.dossier_of(cur, nip)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no dossier for {nip} yet")
+        return dossier_out(found, policy())
+
+    return await answer(request, caller, build)
 
 
 class UnitComplianceOut(BaseModel):
@@ -90,15 +95,19 @@ async def jp_compliance(
     year: Year | None = None,
     opd: UnitFilter = None,
     format_: FormatQuery = None,
-) -> ComplianceOut | Response:
+) -> Response:
     """20 JP compliance per OPD: employees, share meeting the target, median JP, how many have none."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     targets = policy().jp_target
-    position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.per_unit(cur, year, targets, unit))
-    units = [UnitComplianceOut(**vars(row), share_meeting_target=row.share_meeting_target) for row in rows]
-    if wants_csv(request, format_):
-        return csv_response(units, UnitComplianceOut, f"jp-compliance-{year}.csv", stamp(position))
-    return ComplianceOut(year=year, units=units, position=position, policy_version=policy().version)
+
+    async def build() -> ComplianceOut | Response:
+        position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.per_unit(cur, year, targets, unit))
+        units = [UnitComplianceOut(**vars(row), share_meeting_target=row.share_meeting_target) for row in rows]
+        if wants_csv(request, format_):
+            return csv_response(units, UnitComplianceOut, f"jp-compliance-{year}.csv", stamp(position))
+        return ComplianceOut(year=year, units=units, position=position, policy_version=policy().version)
+
+    return await answer(request, caller, build)
 
 
 @router.get(
@@ -116,17 +125,23 @@ async def jp_compliance_staff(
     sort: Annotated[str | None, sort_query("jp", "nip", "name")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> StaffComplianceOut | Response:
+) -> Response:
     """One unit's staff with their JP of the year, fewest first: who has none is at the top."""
     scoped_unit(caller, unit_code)
     year = year or this_year()
     targets = policy().jp_target
-    position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.staff_of(cur, year, targets, unit_code))
-    everyone = [StaffJpOut(**{**vars(row), "jp": float(row.jp), "target": float(row.target)}) for row in rows]
-    staff = page(everyone, sort, limit, offset)
-    if wants_csv(request, format_):
-        return csv_response(staff, StaffJpOut, f"jp-{unit_code}-{year}.csv", stamp(position))
-    return StaffComplianceOut(
-        year=year, unit_code=unit_code, total=len(everyone), staff=staff, position=position,
-        policy_version=policy().version,
-    )  # fmt: skip
+
+    async def build() -> StaffComplianceOut | Response:
+        position, rows = await snapshot(
+            pool, dossier.NAME, lambda cur: compliance.staff_of(cur, year, targets, unit_code)
+        )
+        everyone = [StaffJpOut(**{**vars(row), "jp": float(row.jp), "target": float(row.target)}) for row in rows]
+        staff = page(everyone, sort, limit, offset)
+        if wants_csv(request, format_):
+            return csv_response(staff, StaffJpOut, f"jp-{unit_code}-{year}.csv", stamp(position))
+        return StaffComplianceOut(
+            year=year, unit_code=unit_code, total=len(everyone), staff=staff, position=position,
+            policy_version=policy().version,
+        )  # fmt: skip
+
+    return await answer(request, caller, build)

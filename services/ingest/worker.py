@@ -16,7 +16,7 @@ its ack wait) is handed back until the earlier ones have been applied.
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import NamedTuple, cast
 from uuid import UUID
 
 import anyio.to_thread
@@ -75,8 +75,20 @@ async def record(
     return await anyio.to_thread.run_sync(record_one, records, vault, senders, subject, body, inbox_sequence)
 
 
+class Incoming(NamedTuple):
+    """What ingest needs of one INBOX message."""
+
+    subject: str
+    body: bytes
+    inbox_sequence: int
+
+    @classmethod
+    def of(cls, message: Msg) -> "Incoming":
+        return cls(message.subject, message.data, sequence_of(message))
+
+
 def record_batch(
-    records: Records, vault: KeyVault, senders: Senders, messages: Sequence[Msg]
+    records: Records, vault: KeyVault, senders: Senders, messages: Sequence[Incoming]
 ) -> dict[int, Refusal] | None:
     """Store every acceptable submission of ``messages`` in one transaction; the contract refusals by index.
 
@@ -86,7 +98,7 @@ def record_batch(
     refusals: dict[int, Refusal] = {}
     accepted: dict[int, Decoded] = {}
     for index, message in enumerate(messages):
-        decoded = decode(message.subject, message.data, senders)
+        decoded = decode(message.subject, message.body, senders)
         if isinstance(decoded, Refusal):
             refusals[index] = decoded
         else:
@@ -94,7 +106,7 @@ def record_batch(
     try:
         with records.batch(absent=absent_records(records, accepted.values())):
             for index, decoded in accepted.items():
-                execute(records, vault, decoded.event, submission_of(decoded, sequence_of(messages[index])))
+                execute(records, vault, decoded.event, submission_of(decoded, messages[index].inbox_sequence))
     except (RuleViolation, ConcurrentChange):
         return None
     return refusals
@@ -190,7 +202,7 @@ class Ingest:
         """One batch in one transaction; one by one when it cannot be kept whole."""
         try:
             refusals = await anyio.to_thread.run_sync(
-                record_batch, self.records, self.vault, self.senders, list(messages)
+                record_batch, self.records, self.vault, self.senders, [Incoming.of(m) for m in messages]
             )
         except Exception:
             await self.pull.hand_back(messages)

@@ -3,6 +3,7 @@
 import pytest
 
 from benchmarks.config import QUICK, parse_args, sizes
+from benchmarks.growth import degradation
 from benchmarks.latency import LatencyRun
 from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
 from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
@@ -91,3 +92,28 @@ def test_anything_but_a_number_is_judged_not_measured(value: object) -> None:
     doc["growth"]["max_degradation_pct"] = value
     verdicts = {judged.target.key: judged.verdict for judged in judge_all(doc)}
     assert verdicts["growth.max_degradation_pct"] == Verdict.NOT_MEASURED
+
+
+def test_growth_compares_the_largest_history_with_the_smallest() -> None:
+    results = Results()
+    results.add("jejak.ingest", "ingest", "submissions/s", 3000.0)
+    results.growth["sizes"] = {
+        "10000": {"ingest": 2000.0, "relay": 1000.0, "projections": "not measured: timed out"},
+        "1000000": {"ingest": 1600.0, "relay": 1000.0, "projections": "not measured: timed out"},
+    }
+    degradation(results)
+    largest = results.growth["sizes"]["1000000"]
+    assert largest["ingest_degradation_pct"] == pytest.approx(25.0)  # cost 1/1600 against 1/2000
+    assert largest["ingest_degradation_against"] == "10,000 stored events"
+    assert largest["relay_degradation_pct"] == pytest.approx(0.0)
+    assert "projections_degradation_pct" not in largest
+    assert results.growth["max_degradation_pct"] == pytest.approx(25.0)
+
+
+def test_growth_with_one_size_compares_with_the_isolated_stage() -> None:
+    results = Results()
+    results.add("jejak.ingest", "ingest", "submissions/s", 2000.0)
+    results.growth["sizes"] = {"10000": {"ingest": 1000.0}}
+    degradation(results)
+    assert results.growth["sizes"]["10000"]["ingest_degradation_pct"] == pytest.approx(100.0)
+    assert results.growth["max_degradation_pct"] == pytest.approx(100.0)
