@@ -66,6 +66,11 @@ class ServiceProcess:
     def log_tail(self, chars: int = 2000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
+    @property
+    def pid(self) -> int | None:
+        """The running process's id; None before it starts or after it ends."""
+        return self.process.pid if self.process is not None and self.process.poll() is None else None
+
     def peak_rss_mb(self) -> float:
         """The process's peak resident memory so far, in MiB."""
         if self.process is not None and self.process.poll() is None:

@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,15 @@ def table(doc: dict[str, Any], judged: list[Judged]) -> Table:
         spread = "" if is_not_measured(median) else f"{show(figure['min'])}-{show(figure['max'])}, n={figure['n']}"
         out.add_row(figure["label"], show(median), spread, figure["unit"], "", "")
     out.add_section()
+    for figure in doc["figures"].values():
+        for kind, ms in cpu_medians(figure).items():
+            out.add_row(f"CPU per item, {figure['label'].split(':')[0]}: {kind}", f"{ms:.3f}", "", "ms", "", "")
+    slower = doc["latency_ms"]["publish_to_visible"].get("at_half_the_achieved_rate")
+    if isinstance(slower, dict):
+        for p in ("p50", "p95", "p99"):
+            label = f"publish → visible {p} at {slower['offered_per_s']:,.0f}/s (half the rate achieved)"
+            out.add_row(label, show(slower.get(p)), "", "ms", "", "")
+    out.add_section()
     for name, found in sorted(doc["growth"].get("sizes", {}).items(), key=lambda item: int(item[0])):
         for stage, unit in (("ingest", "submissions/s"), ("relay", "events/s"), ("projections", "events/s")):
             value = found.get(stage) if isinstance(found, dict) else found
@@ -78,6 +88,13 @@ def table(doc: dict[str, Any], judged: list[Judged]) -> Table:
             f"[{VERDICT_STYLE[verdict.verdict]}]{verdict.verdict.value}[/]",
         )
     return out
+
+
+def cpu_medians(figure: dict[str, Any]) -> dict[str, float]:
+    """The median over repeats of each CPU share a stage recorded (benchmarks/cpu.py); empty when none."""
+    readings: list[dict[str, float]] = figure.get("cpu_ms_per_item", [])
+    kinds = sorted({kind for reading in readings for kind in reading})
+    return {kind: statistics.median(r[kind] for r in readings if kind in r) for kind in kinds}
 
 
 def write(doc: dict[str, Any], folder: Path) -> tuple[Path, Path]:

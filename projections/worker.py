@@ -113,6 +113,7 @@ class ProjectionWorker:
         try:
             async with (
                 self.pool.connection() as conn,
+                conn.pipeline(),  # writes go out without waiting for each answer; a read waits for what it needs
                 conn.transaction(),
                 conn.cursor() as cur,
                 claims_in_batch(cur, self.projection.name),

@@ -152,6 +152,7 @@ async def _apply_page(
         lambda: records.recorder.select_notifications(start=after + 1, limit=PAGE, stop=stop)
     )
     async with contextlib.AsyncExitStack() as claims:  # each target's position read once, written once
+        await claims.enter_async_context(cur.connection.pipeline())  # as the projection workers do
         for _, tracking in targets:
             await claims.enter_async_context(claims_in_batch(cur, tracking))
         for notification in notifications:

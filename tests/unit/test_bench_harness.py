@@ -3,8 +3,10 @@
 import pytest
 
 from benchmarks.config import QUICK, parse_args, sizes
+from benchmarks.cpu import CpuReading
 from benchmarks.growth import degradation
 from benchmarks.latency import LatencyRun
+from benchmarks.report import cpu_medians
 from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
 from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
 from benchmarks.targets import Verdict, judge_all
@@ -117,3 +119,12 @@ def test_growth_with_one_size_compares_with_the_isolated_stage() -> None:
     degradation(results)
     assert results.growth["sizes"]["10000"]["ingest_degradation_pct"] == pytest.approx(100.0)
     assert results.growth["max_degradation_pct"] == pytest.approx(100.0)
+
+
+def test_cpu_per_item_is_split_by_process_kind() -> None:
+    before = CpuReading(1.0, {"postgres": 10.0, "nats-server": 5.0})
+    after = CpuReading(3.0, {"postgres": 11.0, "nats-server": 5.5})
+    per = after.since(before).per_item_ms(1000)
+    assert per == pytest.approx({"service": 2.0, "postgres": 1.0, "nats-server": 0.5, "total": 3.5})
+    figure = {"cpu_ms_per_item": [per, {**per, "service": 4.0}, {**per, "service": 3.0}]}
+    assert cpu_medians(figure)["service"] == pytest.approx(3.0)
