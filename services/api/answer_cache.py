@@ -6,10 +6,11 @@ read models change only when a projection moves its position; every such change 
 PostgreSQL at commit (``projections.tracking.READ_MODELS_CHANNEL``). This process listens, and
 each notification starts a new generation: answers of older generations are never served.
 
-Why that is never staler than asking the database: an answer is filed under the generation that
-was current *before* it was built, so it was built from a snapshot at least as new as every change
-notified so far. A change committed while it was being built makes a new generation, and the
-answer, filed under the old one, is not served again.
+How fresh that is: an answer is filed under the generation that was current *before* it was
+built, so it was built from a snapshot at least as new as every change notified so far. A change
+committed while it was being built makes a new generation, and the answer, filed under the old
+one, is not served again. So a kept answer lags the database only by the time a notification
+takes to arrive and be read (milliseconds), the same as a query that started a moment earlier.
 
 While the listening connection is down (or never started, as in ``jejak audit reproduce``), the
 cache is off: every request is answered from the database, and what was cached is dropped,
