@@ -1,7 +1,7 @@
 """Rendered report answers, kept until a read model changes: a repeated question costs no query.
 
 A report is a function of its question (path, query, format), of who asks (role and unit, which
-decide what they may see), of the day (reports default to this year) and of the read models. The
+decide what they may see), of the day (reports default to this year, or to today) and of the read models. The
 read models change only when a projection moves its position; every such change is notified by
 PostgreSQL at commit (``projections.tracking.READ_MODELS_CHANNEL``). This process listens, and
 each notification starts a new generation: answers of older generations are never served.
@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from projections.tracking import READ_MODELS_CHANNEL
 from services.api.auth import Caller
-from services.api.common import this_year
+from services.api.common import today
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def question_of(request: Request, caller: Caller) -> Key:
         request.headers.get("accept", ""),
         caller.role.value,
         caller.opd or "",
-        str(this_year()),  # reports default to this year
+        today().isoformat(),  # reports default to this year, or to today (as_of)
     )
 
 
