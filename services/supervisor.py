@@ -131,6 +131,7 @@ async def run_services(
                 connection.jetstream(),
                 batch_size=settings.relay_batch_size,
                 poll_seconds=settings.relay_poll_seconds,
+                wake_url=database_url,
             )
             tasks.append(asyncio.create_task(relay.run(stop, settings.retry_max_delay_seconds), name="relay"))
             running.where["relay"] = "event store -> EVENTS"

@@ -13,6 +13,7 @@ from domain.records import Recorded, Records
 from services.audit.offline import link
 from services.relay.worker import Relay, last_relayed_position
 from tests.builders import employment_of, origin, record_training, submission, unique_nip
+from tests.conftest import Stack
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -115,3 +116,26 @@ async def test_a_relay_behind_the_stream_only_makes_duplicates(records: Records,
     behind.position = positions[0] - 1
     await drain(behind)
     assert (await js.stream_info(EVENTS_STREAM)).state.messages == before
+
+
+async def test_an_idle_relay_wakes_on_the_stores_insert_notification(
+    records: Records, js: JetStreamContext, stack: Stack
+) -> None:
+    """The poll is the fallback: set to a minute here, the relay must still publish within seconds."""
+    relay = Relay(records, js, batch_size=100, poll_seconds=60.0, wake_url=stack.database_url)
+    relay.position = await last_relayed_position(js)
+    await drain(relay)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # idle, listening
+        positions = record_one(records)
+
+        async def relayed() -> int | None:
+            ends_at = await last_relayed_position(js)
+            return ends_at if ends_at >= positions[-1] else None
+
+        await eventually(relayed, within=10, what="the new events on EVENTS without waiting for the poll")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)  # and stopping does not wait for the poll either
