@@ -1,6 +1,7 @@
 """Personal-data keys in the real PostgreSQL: one key per person, erasure destroys them."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -56,3 +57,17 @@ def test_a_broken_connection_fails_one_call_and_the_next_reconnects(stack: Stack
         vault.seal(person, b"while dropped")
     assert vault.open(person, vault.seal(person, b"after")) == b"after"
     vault.close()
+
+
+def test_sealers_racing_for_a_new_person_make_one_key(stack: Stack) -> None:
+    """Ingest and a retry may seal for the same new complainant at once: both must use the same key."""
+    person = uuid.uuid4()
+    vaults = [PostgresKeyVault(stack.database_url) for _ in range(4)]
+    with ThreadPoolExecutor(len(vaults)) as pool:
+        sealed = list(pool.map(lambda v: v.seal(person, b"Siti"), vaults))
+    with psycopg.connect(stack.database_url) as conn:
+        (keys,) = conn.execute("SELECT count(*) FROM personal_keys WHERE person_id = %s", (person,)).fetchone() or (0,)
+    assert keys == 1
+    assert all(vaults[0].open(person, value) == b"Siti" for value in sealed)
+    for vault in vaults:
+        vault.close()
