@@ -20,9 +20,13 @@ Everything is created by ``create_table()`` (so the library's own recorder test 
 and is idempotent; an events table that predates the chain is chained once, in notification order.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 APPEND_ONLY_MESSAGE = "is append-only: stored events are never updated or deleted"
@@ -44,6 +48,28 @@ class ChainedApplicationRecorder(PostgresApplicationRecorder):
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             SQL("SELECT {0}.{1}()").format(schema, Identifier(names["lock"])),
         ]
+        # Four plain arrays, sent in binary, instead of the library's array of a composite type:
+        # psycopg renders composites as text in Python, 15% of ingest's thread in a profile.
+        self.insert_events_statement = SQL(
+            "INSERT INTO {0}.{1} AS t (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{2}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema, Identifier(events_table_name), SQL(self.datastore.originator_id_type))
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        """What the library's insert does (the table lock, the notification, one statement), with plain arrays."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [event.originator_id for event in stored_events],
+                [event.originator_version for event in stored_events],
+                [event.topic for event in stored_events],
+                [event.state for event in stored_events],
+            ),
+            binary=True,
+        )
 
 
 def chain_names(table: str) -> dict[str, str]:
