@@ -7,7 +7,7 @@ from psycopg_pool import AsyncConnectionPool
 from domain.records import Records
 from projections.schema import create_read_models
 from services.audit.checkpoints import CHECKPOINTS_DDL
-from services.personal_data import KEYS_INDEX, KEYS_TABLE
+from services.personal_data import KEY_FUNCTION, KEYS_INDEX, KEYS_TABLE
 from services.store_roles import (
     check_services_role,
     ensure_role,
@@ -89,6 +89,8 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             create_read_models(conn)
             conn.execute(KEYS_TABLE)
             conn.execute(KEYS_INDEX)
+            conn.execute(KEY_FUNCTION)
+            conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
     return separate
 
