@@ -86,13 +86,7 @@ async def _positions(
     async def progress() -> str:
         return f"position {await position()} of {head}"
 
-    with running(service):
-        ready = await asyncio.to_thread(service.wait_ready)
-        began = read_cpu(service.pid)
-        finished = await wait_for(what, done, limit, progress, service.check_alive)
-        cpu = read_cpu(service.pid).since(began)
-        peak = service.peak_rss_mb()
-    return StageRun(await _stored_between(probe, start, head), finished - ready, peak, cpu)
+    return await _timed(service, what, done, progress, limit, await _stored_between(probe, start, head))
 
 
 async def _stored_between(probe: Probe, after: int, through: int) -> int:
@@ -130,6 +124,7 @@ async def _timed(
     limit: float,
     items: int,
 ) -> StageRun:
+    """Run ``service`` until ``done``: seconds from ready, its peak RSS and the CPU spent meanwhile."""
     with running(service):
         ready = await asyncio.to_thread(service.wait_ready)
         began = read_cpu(service.pid)

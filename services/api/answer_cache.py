@@ -1,10 +1,11 @@
 """Rendered report answers, kept until a read model changes: a repeated question costs no query.
 
 A report is a function of its question (path, query, format), of who asks (role and unit, which
-decide what they may see), of the day (reports default to this year, or to today) and of the read models. The
-read models change only when a projection moves its position; every such change is notified by
-PostgreSQL at commit (``projections.tracking.READ_MODELS_CHANNEL``). This process listens, and
-each notification starts a new generation: answers of older generations are never served.
+decide what they may see), of the day (reports default to this year, or to today) and of the
+read models. The read models change only when a projection moves its position; every such change
+is notified by PostgreSQL at commit (``projections.tracking.READ_MODELS_CHANNEL``). This process
+listens, and each notification starts a new generation: answers of older generations are never
+served.
 
 How fresh that is: an answer is filed under the generation that was current *before* it was
 built, so it was built from a snapshot at least as new as every change notified so far. A change
