@@ -6,12 +6,14 @@ evidence). The stored class path (``domain.civil_servant:CivilServant.*``) is ea
 identity: never move or rename it; evolve with ``class_version`` and upcasters.
 """
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self, cast
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, Snapshot, event
+from eventsourcing.utils import get_topic
 
 from domain import discipline, performance
 from domain.discipline import Penalty
@@ -23,9 +25,53 @@ from domain.policy import Policy, Scale
 from domain.provenance import Provenance
 from domain.rewards import check_reward
 
+_NOT_SNAPSHOTTED = frozenset({"_id", "_version", "_pending_events"})
+"""Kept beside the snapshot's state (id, version) or not state at all (pending events)."""
+
 
 class CivilServant(Aggregate):
     """One civil servant's record, keyed by NIP or NI PPPK (never reused)."""
+
+    class Snapshot(Snapshot):
+        """The record's state at one version, so a record read cold replays only the events after it.
+
+        The library's snapshot keeps ``vars(record)`` as is; ours holds sets, an int-keyed dict and
+        dataclasses, which JSON would refuse or change (``{2024: …}`` comes back as ``{"2024": …}``).
+        ``take`` writes them as lists and plain dicts, ``mutate`` reads them back. A field added to
+        the record later needs its line here and a ``class_version`` with an upcaster for the
+        snapshots stored before it (``upcast_v1_v2`` on CivilServant, as the library expects).
+        """
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Self:
+            state = {key: value for key, value in vars(aggregate).items() if key not in _NOT_SNAPSHOTTED}
+            state["certificates"] = sorted(aggregate.certificates)
+            state["cases"] = sorted(aggregate.cases)
+            state["rewards_granted"] = sorted(aggregate.rewards_granted)
+            state["proposals"] = sorted(aggregate.proposals)
+            state["plans"] = [[year, appraiser] for year, appraiser in sorted(aggregate.plans.items())]
+            state["evaluations"] = [asdict(evaluation) for evaluation in aggregate.evaluations.values()]
+            state["penalties"] = [asdict(penalty) for penalty in aggregate.penalties.values()]
+            class_version = getattr(type(aggregate), "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
+            return cls(
+                originator_id=aggregate.id,
+                originator_version=aggregate.version,
+                timestamp=cls.create_timestamp(),
+                topic=get_topic(type(aggregate)),
+                state=state,
+            )
+
+        def mutate(self, _: None) -> "CivilServant":
+            record = cast("CivilServant", super().mutate(None))
+            state = record.__dict__
+            for name in ("certificates", "cases", "rewards_granted", "proposals"):
+                state[name] = set(state[name])
+            state["plans"] = {int(year): appraiser for year, appraiser in state["plans"]}
+            state["evaluations"] = {e["evaluation_id"]: Evaluation(**e) for e in state["evaluations"]}
+            state["penalties"] = {p["case_id"]: Penalty(**p) for p in state["penalties"]}
+            return record
 
     class Fact(Aggregate.Event):
         """Base of every event after registration: where the fact came from."""

@@ -1,5 +1,6 @@
 """Records: the eventsourcing application that saves every fact together with its receipt."""
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,6 +26,11 @@ from domain.receipt import Receipt
 from domain.transcodings import DateAsISO
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
+
+SNAPSHOT_EVERY = 50
+"""A civil servant's record is snapshotted each time its version passes a multiple of this, so one
+read cold replays at most about this many events, however long the career (issue 6: growth)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class _Batch:
         self.events: list[Any] = []
         self.absent = absent
         """Record ids the caller found absent from the store just before: no lookup needed."""
+        self.snapshot_due: set[UUID] = set()
+        """Records whose version passes a multiple of ``SNAPSHOT_EVERY`` in this batch."""
 
 
 class Records(Application[UUID]):
@@ -83,6 +91,10 @@ class Records(Application[UUID]):
 
     name = "jejak"
     log_section_size = 1000
+    is_snapshotting_enabled = True
+    """The ``jejak_snapshots`` table, read by every cold load. Snapshots are taken by ``_snapshot`` from
+    the record in memory after a save, not by the library, whose ``snapshotting_intervals`` would
+    replay the record from the store again (and never fire for a batch, which saves events)."""
 
     def __init__(self, env: dict[str, str] | None = None, policy: Policy | None = None) -> None:
         super().__init__(env)
@@ -109,6 +121,7 @@ class Records(Application[UUID]):
                 yield
                 if batch.events:
                     self.save(*batch.events)
+                    self._snapshot(batch.records[record_id] for record_id in batch.snapshot_due)
             except IntegrityError:
                 self._forget(batch.loaded | batch.records.keys())
                 raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
@@ -126,6 +139,23 @@ class Records(Application[UUID]):
             for aggregate_id, record in records.items():
                 if not isinstance(record, Receipt):  # receipts are looked up once, by the batch query
                     cache.put(aggregate_id, record)
+
+    def _snapshot(self, records: Iterable[Aggregate]) -> None:
+        """Store a snapshot of each record as it now stands (saved: called after the commit).
+
+        Only a speed-up: a failure is logged and the record stays readable from its events; a
+        snapshot of the same version stored by another writer is the same state, so that is fine too.
+        """
+        snapshots = self.snapshots
+        if snapshots is None:  # (always there: is_snapshotting_enabled)
+            return
+        for record in records:
+            try:
+                snapshots.put([CivilServant.Snapshot.take(record)])
+            except IntegrityError:
+                pass
+            except Exception:
+                log.warning("snapshot of record %s at version %s not stored", record.id, record.version, exc_info=True)
 
     def _forget(self, aggregate_ids: Iterable[UUID]) -> None:
         """Another writer changed these: the next read must come from the store."""
@@ -295,11 +325,16 @@ class Records(Application[UUID]):
 
     def _save_with_receipt(self, record: Aggregate, submission: Submission) -> Outcome:
         receipt = self._receipt_for(record, submission)
+        snapshot_due = isinstance(record, CivilServant) and any(
+            event.originator_version % SNAPSHOT_EVERY == 0 for event in record.pending_events
+        )
         batch = self._open_batch()
         if batch is not None:  # kept, in submission order, for the batch's one save
             batch.records[record.id] = record
             batch.records[receipt.id] = receipt
             batch.events += [*record.collect_events(), *receipt.collect_events()]
+            if snapshot_due:
+                batch.snapshot_due.add(record.id)
             return Staged(submission.inbox_sequence)
         try:
             recordings = self.save(record, receipt)
@@ -309,6 +344,8 @@ class Records(Application[UUID]):
             if earlier is not None:
                 return earlier
             raise ConcurrentChange(f"record {record.id} changed while saving; retry") from None
+        if snapshot_due:
+            self._snapshot([record])
         return Recorded(tuple(recording.notification.id for recording in recordings))
 
     @staticmethod

@@ -90,7 +90,6 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             conn.execute(KEYS_TABLE)
             conn.execute(KEYS_INDEX)
             conn.execute(KEY_FUNCTION)
-            conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
     return separate
 

@@ -2,8 +2,8 @@
 
 With two roles (the embedded default: ``postgres`` owns, the services log in as ``jejak``):
 
-- the owner creates and owns the events table, the chain head and the checkpoints;
-- the services' role may SELECT and INSERT events and checkpoints, take the store's write lock
+- the owner creates and owns the events table, the chain head, the checkpoints and the snapshots;
+- the services' role may SELECT and INSERT events, checkpoints and snapshots, take the store's write lock
   through a function, and nothing else there: no UPDATE, DELETE or TRUNCATE, and, not being the
   owner, it cannot drop the refusing triggers either;
 - the services' role owns everything else (read models, keys of personal data, API tokens), so
@@ -23,11 +23,12 @@ from services.audit.checkpoints import (
     CHECKPOINTS_TABLE,
     EVENTS_TABLE,
     HEAD_TABLE,
+    SNAPSHOTS_TABLE,
     STORE_CHECKPOINT_FUNCTION,
     STORE_SCHEMA,
 )
 
-STORE_TABLES = (EVENTS_TABLE, HEAD_TABLE, CHECKPOINTS_TABLE)
+STORE_TABLES = (EVENTS_TABLE, HEAD_TABLE, CHECKPOINTS_TABLE, SNAPSHOTS_TABLE)
 
 
 class RoleError(Exception):
@@ -127,6 +128,7 @@ def grant_services(conn: psycopg.Connection[Any], role: str, database: str) -> N
             table(EVENTS_TABLE), who
         )
     )
+    conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(table(SNAPSHOTS_TABLE), who))
     conn.execute(sql.SQL("GRANT SELECT ON {}, {} TO {}").format(table(HEAD_TABLE), table(CHECKPOINTS_TABLE), who))
     conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(table(f"{EVENTS_TABLE}_notification_id_seq"), who))
     for function in (f"{EVENTS_TABLE}_lock()", f"{STORE_CHECKPOINT_FUNCTION}(bigint, bytea, text, text, bytea)"):

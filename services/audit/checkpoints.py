@@ -31,6 +31,9 @@ an unqualified name would follow the connecting role's search_path, which starts
 the role's own name that the role may create."""
 EVENTS_TABLE = "jejak_events"
 HEAD_TABLE = "jejak_events_chain_head"
+SNAPSHOTS_TABLE = "jejak_snapshots"
+"""Records' state at a version (``domain.records.SNAPSHOT_EVERY``): derived from the events, never audited
+as history, but read by the rules, so the services may only add to it, like the events."""
 CHECKPOINTS_TABLE = "jejak_checkpoints"
 STORE_CHECKPOINT_FUNCTION = "jejak_store_checkpoint"
 

@@ -62,6 +62,8 @@ def test_the_services_role_can_only_append(store: AuditStore) -> None:
             "ALTER TABLE jejak_events DISABLE TRIGGER jejak_events_refuse_change",
             "UPDATE jejak_events_chain_head SET position = 0",
             "DELETE FROM jejak_checkpoints",
+            "UPDATE jejak_snapshots SET state = state",  # the rules read them: only added, like events
+            "DELETE FROM jejak_snapshots",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
