@@ -75,13 +75,15 @@ class _Batch:
     same employee sees the first one's change before anything is saved.
     """
 
-    def __init__(self, absent: frozenset[UUID]) -> None:
+    def __init__(self, absent: frozenset[UUID], found: dict[UUID, Aggregate]) -> None:
         self.records: dict[UUID, Aggregate] = {}
         self.loaded: set[UUID] = set()
         """Records read (perhaps from the cache, perhaps then changed) while the batch was open."""
         self.events: list[Any] = []
         self.absent = absent
         """Record ids the caller found absent from the store just before: no lookup needed."""
+        self.found = found
+        """Records the caller read from the store just before (all at once): used instead of reading each."""
         self.snapshot_due: set[UUID] = set()
         """Records whose version passes a multiple of ``SNAPSHOT_EVERY`` in this batch."""
 
@@ -102,7 +104,9 @@ class Records(Application[UUID]):
         self._local = threading.local()
 
     @contextmanager
-    def batch(self, absent: frozenset[UUID] = frozenset()) -> Iterator[None]:
+    def batch(
+        self, absent: frozenset[UUID] = frozenset(), found: dict[UUID, Aggregate] | None = None
+    ) -> Iterator[None]:
         """Submissions applied inside are saved together, in one transaction, when the block ends.
 
         All or nothing: if a submission is refused (RuleViolation) or the save meets a concurrent
@@ -111,10 +115,12 @@ class Records(Application[UUID]):
         thread only. ``absent``: record and receipt ids the caller just found absent from the
         store (one query for the whole batch instead of one lookup per submission). Should another
         writer create one of them meanwhile, the save meets it and the batch is refused as above.
+        ``found``: records the caller just read from the store, by id; should another writer change
+        one meanwhile, the save meets that change in the same way.
         """
         if self._open_batch() is not None:
             raise RuntimeError("a batch is already open in this thread")
-        batch = _Batch(absent)
+        batch = _Batch(absent, found or {})
         self._local.batch = batch
         try:
             try:
@@ -128,7 +134,7 @@ class Records(Application[UUID]):
             except BaseException:
                 self._forget(batch.loaded | batch.records.keys())  # the cache's own copies may have been changed
                 raise
-            self._remember(batch.records)
+            self._remember({**batch.found, **batch.records})
         finally:
             self._local.batch = None
 
@@ -311,7 +317,11 @@ class Records(Application[UUID]):
             return batch.records[aggregate_id]
         if batch is not None and aggregate_id in batch.absent:
             raise AggregateNotFoundError(aggregate_id)
-        found: Any = self.repository.get(aggregate_id)
+        found: Any = (
+            batch.found[aggregate_id]
+            if batch is not None and aggregate_id in batch.found
+            else self.repository.get(aggregate_id)
+        )
         if batch is not None:
             batch.loaded.add(aggregate_id)
         return found

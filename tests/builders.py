@@ -12,6 +12,8 @@ from domain.civil_servant import CivilServant
 from domain.employment import Employment
 from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
+from services.ingest.decode import Decoded, decode
+from services.senders import load_senders
 
 SOURCE = "bpsdm-sumbar"
 BKPSDM = "bkpsdm-sawahlunto"
@@ -165,3 +167,11 @@ def record_training(records: Records, nip: str, given: Submission | None = None,
     return records.change_employee(
         given or submission(), nip, lambda servant, policy: servant.complete_training(policy, origin(), **fields)
     )
+
+
+def decoded(body: dict[str, object]) -> Decoded:
+    """A registration or training body as ingest's decoder reads it off INBOX."""
+    event_type = "employee-registered" if "asn_kind" in body else "training-completed"
+    result = decode(subject(event_type, str(body["source"])), encode(body), load_senders())
+    assert isinstance(result, Decoded), result
+    return result

@@ -15,12 +15,10 @@ its ack wait) is handed back until the earlier ones have been applied.
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple, cast
-from uuid import UUID
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import anyio.to_thread
-from eventsourcing.postgres import PostgresApplicationRecorder
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -29,8 +27,9 @@ from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM, re
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
 from domain.records import Records, Submission
 from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
-from services.ingest.commands import execute, touched_ids
+from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode
+from services.ingest.lookup import look_up_batch
 from services.ingest.rejections import rejection_of
 from services.personal_data import KeyVault
 from services.retry import backoff_seconds
@@ -104,36 +103,13 @@ def record_batch(
         else:
             accepted[index] = decoded
     try:
-        with records.batch(absent=absent_records(records, accepted.values())):
+        lookup = look_up_batch(records, accepted.values())
+        with records.batch(absent=lookup.absent, found=lookup.found):
             for index, decoded in accepted.items():
                 execute(records, vault, decoded.event, submission_of(decoded, messages[index].inbox_sequence))
     except (RuleViolation, ConcurrentChange):
         return None
     return refusals
-
-
-def absent_records(records: Records, submissions: Iterable[Decoded]) -> frozenset[UUID]:
-    """The records and receipts the batch touches that are not in the store: one query for the batch.
-
-    Records in the cache exist and are not asked about; every receipt is (receipts are not cached).
-    """
-    wanted = {
-        aggregate_id
-        for decoded in submissions
-        for aggregate_id in touched_ids(decoded.event)
-        if not records.is_cached(aggregate_id)
-    }
-    if not wanted:
-        return frozenset()
-    recorder = cast(PostgresApplicationRecorder, records.recorder)
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(  # EXISTS stops at a record's first event; a long history is not read
-            "SELECT wanted.id FROM unnest(%s::uuid[]) AS wanted(id) "
-            "WHERE EXISTS (SELECT 1 FROM public.jejak_events e WHERE e.originator_id = wanted.id)",
-            (list(wanted),),
-        )
-        present = {row["id"] for row in cursor.fetchall()}
-    return frozenset(wanted - present)
 
 
 def batches_by_size(messages: Sequence[Msg], max_bytes: int = MAX_BATCH_BYTES) -> list[list[Msg]]:

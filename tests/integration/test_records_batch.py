@@ -8,16 +8,13 @@ from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
 from domain.identity import civil_servant_id, receipt_id
 from domain.records import AlreadyRecorded, Recorded, Records, Staged
 from services.database import open_records
-from services.ingest.decode import Decoded, decode
-from services.ingest.worker import absent_records
-from services.senders import load_senders
+from services.ingest.lookup import look_up_batch
 from tests.builders import (
+    decoded,
     employee_registered,
     employment_of,
-    encode,
     origin,
     record_training,
-    subject,
     submission,
     training_completed,
     unique_nip,
@@ -157,7 +154,28 @@ def test_a_record_said_absent_but_created_meanwhile_refuses_the_batch_and_stores
         other.close()
 
 
-def test_ingest_asks_the_store_once_which_records_of_a_batch_exist(stack: Stack, records: Records) -> None:
+def test_a_record_read_for_the_batch_but_changed_meanwhile_refuses_the_batch(stack: Stack) -> None:
+    """The batch's records are read before it is applied; a change by another writer in between is met at the save."""
+    batching, other = open_records(stack.database_url, cached_records=100), open_records(stack.database_url)
+    try:
+        nip = unique_nip()
+        register(other, nip)
+        lookup = look_up_batch(batching, [decoded(training_completed(employee_nip=nip))])
+        assert civil_servant_id(nip) in lookup.found
+        record_training(other, nip)  # after the reading, before the save
+        with pytest.raises(ConcurrentChange), batching.batch(absent=lookup.absent, found=lookup.found):
+            assert isinstance(record_training(batching, nip), Staged)
+        assert not batching.is_cached(civil_servant_id(nip))  # nothing of the refused batch is kept
+        assert isinstance(record_training(batching, nip), Recorded)  # one by one, on the stored state
+        assert other.repository.get(civil_servant_id(nip)).trainings_completed == 2
+    finally:
+        batching.close()
+        other.close()
+
+
+def test_ingest_asks_the_store_once_which_records_of_a_batch_exist_and_reads_them(
+    stack: Stack, records: Records
+) -> None:
     cached = open_records(stack.database_url, cached_records=100)
     try:
         known, cached_nip, new = unique_nip(), unique_nip(), unique_nip()
@@ -165,17 +183,12 @@ def test_ingest_asks_the_store_once_which_records_of_a_batch_exist(stack: Stack,
         register(cached, cached_nip)
         batch = [decoded(employee_registered(new)), decoded(training_completed(employee_nip=known))]
         batch.append(decoded(training_completed(employee_nip=cached_nip)))
-        absent = absent_records(cached, batch)
+        lookup = look_up_batch(cached, batch)
         receipts = {receipt_id(item.event.source, item.event.event_id) for item in batch}
-        assert absent == receipts | {civil_servant_id(new)}  # the known one exists; the cached one is not asked
+        assert lookup.absent == receipts | {civil_servant_id(new)}  # the known one exists; the cached one is not asked
+        assert lookup.found.keys() == {civil_servant_id(known)}  # and is read, for the batch to use
+        assert vars(lookup.found[civil_servant_id(known)]) == vars(records.repository.get(civil_servant_id(known)))
         assert not cached.is_cached(civil_servant_id(known))
         assert cached.is_cached(civil_servant_id(cached_nip))
     finally:
         cached.close()
-
-
-def decoded(body: dict[str, object]) -> Decoded:
-    event_type = "employee-registered" if "asn_kind" in body else "training-completed"
-    result = decode(subject(event_type, str(body["source"])), encode(body), load_senders())
-    assert isinstance(result, Decoded), result
-    return result

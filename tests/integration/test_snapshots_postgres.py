@@ -10,7 +10,8 @@ from domain.civil_servant import CivilServant
 from domain.identity import civil_servant_id
 from domain.records import SNAPSHOT_EVERY
 from services.database import open_records
-from tests.builders import employment_of, origin, record_training, submission, unique_nip
+from services.ingest.lookup import look_up_batch
+from tests.builders import decoded, employment_of, origin, record_training, submission, training_completed, unique_nip
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -48,6 +49,8 @@ def test_a_long_record_is_read_cold_from_its_latest_snapshot(stack: Stack, monke
         assert isinstance(replayed, CivilServant)
         assert vars(cold) == vars(replayed)
         assert (cold.trainings_completed, cold.version) == (120, 121)
+        read_for_a_batch = look_up_batch(reader, [decoded(training_completed(employee_nip=nip))]).found[record_id]
+        assert vars(read_for_a_batch) == vars(replayed)  # ingest's one query per batch rebuilds it the same way
         older: CivilServant = reader.repository.get(record_id, version=75)  # as it stood: the snapshot at 51
         assert older.trainings_completed == 74
     finally:
