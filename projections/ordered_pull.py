@@ -26,6 +26,15 @@ WAIT_FOR_EARLIER_SECONDS = 0.5
 
 
 def sequence_of(message: Msg) -> int:
+    """The message's stream sequence, read from its ack subject.
+
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`` is read
+    directly; nats-py's ``metadata`` also builds a datetime and two objects per message, 6% of a
+    projection worker's time in a profile. Any other form (with a domain) goes to nats-py.
+    """
+    tokens = (message.reply or "").split(".")
+    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[5])
     return int(message.metadata.sequence.stream)
 
 

@@ -52,11 +52,34 @@ class Projection:
         return self.stream == EVENTS_STREAM
 
 
+class EnvelopeCache:
+    """Envelopes already parsed, by their bytes: the six EVENTS workers of one process read the same
+    messages at about the same time, so each is parsed once, not six times. Keyed by the body itself, not
+    a sequence number (a rebuild in the same process numbers by store position, the workers by stream
+    sequence). Envelopes are frozen and the projections only read them. Bounded: the oldest go first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._parsed: dict[bytes, StoredEventEnvelope] = {}
+
+    def parse(self, body: bytes) -> StoredEventEnvelope:
+        envelope = self._parsed.get(body)
+        if envelope is None:
+            envelope = StoredEventEnvelope.model_validate_json(body)
+            self._parsed[body] = envelope
+            if len(self._parsed) > self.size:
+                del self._parsed[next(iter(self._parsed))]
+        return envelope
+
+
+ENVELOPES = EnvelopeCache()
+
+
 def from_envelopes(apply: Callable[[AsyncCursor[Any], StoredEventEnvelope, str], Awaitable[bool]]) -> Apply:
     """An EVENTS projection: the body is a stored-event envelope, positioned by the store."""
 
     async def apply_body(cur: AsyncCursor[Any], body: bytes, _: int, tracking: str) -> bool:
-        return await apply(cur, StoredEventEnvelope.model_validate_json(body), tracking)
+        return await apply(cur, ENVELOPES.parse(body), tracking)
 
     return apply_body
 
