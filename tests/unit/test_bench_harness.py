@@ -86,6 +86,8 @@ def test_growth_sizes_and_quick_defaults_parse() -> None:
     assert (quick.quick, quick.repeats, quick.growth_sizes) == (True, QUICK["repeats"], ())
     assert quick.stage_events == QUICK["stage_events"]
     assert parse_args([]).growth_sizes == (10_000, 100_000, 1_000_000)
+    assert parse_args([]).stage_events == 30_000
+    assert parse_args(["--stage-events", "0"]).stage_events is None  # the whole city
 
 
 @pytest.mark.parametrize("value", [None, "fast", True])
