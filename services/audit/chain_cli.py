@@ -24,6 +24,7 @@ from services.audit.keys import (
     public_pem,
 )
 from services.audit.offline import Checkpoint, Report, describe, load_public_keys, verify_bundle
+from services.audit.snapshots import SnapshotReport, check_snapshots, count_snapshots
 from services.audit.verify import count_rows, verify_store
 from services.runtime.postgres_server import start_postgres
 from services.settings import Settings
@@ -80,6 +81,18 @@ def print_report(report: Report) -> None:
         console.print(f"{report.uncovered()} newest event(s) are not yet covered by a checkpoint (signed periodically)")
 
 
+def print_snapshots(report: SnapshotReport) -> None:
+    """Snapshots are not history, but the rules read them: each must equal its record rebuilt from the events."""
+    if report.ok:
+        console.print(
+            f"[green]snapshots:[/green] {report.checked} checked, each equals its record rebuilt from the events"
+        )
+        return
+    console.print(f"[red]snapshots: {len(report.problems)} of {report.checked} disagree with the events[/red]")
+    for problem in report.problems[:20]:
+        console.print(f"  {problem}")
+
+
 def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -> None:  # noqa: PLR0915
     """Add the chain commands to ``app``."""
 
@@ -104,7 +117,8 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
         """Recompute the hash chain and check every signed checkpoint; exit 0 only when everything verifies.
 
         Reads the store directly (no service needs to run). Names the first bad position and what is
-        wrong: changed, missing, reordered, inserted, or a checkpoint that no longer matches.
+        wrong: changed, missing, reordered, inserted, or a checkpoint that no longer matches. Then
+        checks every stored snapshot (a record's state kept for speed) against its events.
         """
         settings = Settings()
         given_keys = list(public_key or [])
@@ -122,10 +136,13 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
         with reachable_store(settings, database_url()) as url, progress_bar() as progress:
             task = progress.add_task("verifying the chain", total=count_rows(url))
             report = verify_store(url, keys, extra_checkpoints=extra, on_row=lambda _row: progress.advance(task))
+            task = progress.add_task("checking snapshots against the events", total=count_snapshots(url))
+            snapshots = check_snapshots(url, on_snapshot=lambda: progress.advance(task))
         print_report(report)
         if extra and report.ok:
             console.print(f"the current history extends the {len(extra)} checkpoint file(s) given")
-        raise typer.Exit(0 if report.ok else 1)
+        print_snapshots(snapshots)
+        raise typer.Exit(0 if report.ok and snapshots.ok else 1)
 
     @app.command("checkpoint")
     def checkpoint_command(

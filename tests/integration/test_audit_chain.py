@@ -13,14 +13,16 @@ from nats.js.errors import NotFoundError
 from psycopg import conninfo, sql
 from typer.testing import CliRunner
 
+from domain.records import SNAPSHOT_EVERY
 from services.audit.checkpointer import Checkpointer
 from services.audit.checkpoints import take_checkpoint
 from services.audit.keys import generate_key
 from services.audit.offline import GENESIS, Checkpoint, event_hash
+from services.audit.snapshots import check_snapshots
 from services.cli import app
 from services.database import provision_schema
 from services.store_roles import RoleError
-from tests.builders import register_in
+from tests.builders import record_training, register_in
 from tests.conftest import Stack
 from tests.integration.audit_store import AuditStore, audit_store
 
@@ -482,3 +484,28 @@ def recompute_chain(conn: psycopg.Connection[Any]) -> None:
         )
         previous = new
     conn.execute("UPDATE jejak_events_chain_head SET position = %s, hash = %s", (rows[-1][0], previous))
+
+
+def test_a_snapshot_that_disagrees_with_the_events_is_found(store: AuditStore) -> None:
+    """The rules read snapshots; one the services' role adds with a false state is named by `jejak audit verify`."""
+    nip = register_in(store.records)
+    for _ in range(SNAPSHOT_EVERY + 10):
+        record_training(store.records, nip)
+    fine = check_snapshots(store.services_url)
+    assert (fine.ok, fine.checked) == (True, 1)
+    forged_at = SNAPSHOT_EVERY + 5  # an existing version, claimed to look as the record did at SNAPSHOT_EVERY
+    with psycopg.connect(store.services_url) as conn:  # what the services' role may do: add a row
+        conn.execute(
+            "INSERT INTO jejak_snapshots (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, %s, topic, state FROM jejak_snapshots WHERE originator_version = %s",
+            (forged_at, SNAPSHOT_EVERY),
+        )
+    found = check_snapshots(store.services_url)
+    assert found.checked == 2
+    assert [(problem.version, problem.reason) for problem in found.problems] == [
+        (forged_at, "differs from the events in _modified_on, recognised_jp_total, trainings_completed")
+    ]
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
+    result = CliRunner().invoke(app, ["audit", "verify"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "snapshots: 1 of 2 disagree with the events" in result.output
