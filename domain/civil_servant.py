@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any, Self, cast
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, Snapshot, event
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 from eventsourcing.utils import get_topic
 
 from domain import discipline, performance
@@ -32,7 +33,7 @@ _NOT_SNAPSHOTTED = frozenset({"_id", "_version", "_pending_events"})
 class CivilServant(Aggregate):
     """One civil servant's record, keyed by NIP or NI PPPK (never reused)."""
 
-    class Snapshot(Snapshot):
+    class Snapshot(LibrarySnapshot):
         """The record's state at one version, so a record read cold replays only the events after it.
 
         The library's snapshot keeps ``vars(record)`` as is; ours holds sets, an int-keyed dict and
