@@ -129,7 +129,6 @@ class Records(Application[UUID]):
                     # Straight to the event store: what save() does with events (no aggregates, no tracking),
                     # less its runtime-protocol isinstance check per event (11% of ingest's thread in a profile).
                     self.events.put(batch.events)
-                    self._snapshot(batch.records[record_id] for record_id in batch.snapshot_due)
             except IntegrityError:
                 self._forget(batch.loaded | batch.records.keys())
                 raise ConcurrentChange("records of this batch changed while saving; retry one by one") from None
@@ -137,6 +136,7 @@ class Records(Application[UUID]):
                 self._forget(batch.loaded | batch.records.keys())  # the cache's own copies may have been changed
                 raise
             self._remember({**batch.found, **batch.records})
+            self._snapshot(batch.records[record_id] for record_id in batch.snapshot_due)  # after the commit
         finally:
             self._local.batch = None
 
