@@ -21,7 +21,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import conninfo, sql
 
-from benchmarks.workload import encode, make_workload
+from benchmarks.workload import incoming, make_workload
 from services.audit.checkpoints import take_checkpoint
 from services.audit.export import Selection, export_bundle
 from services.audit.keys import load_signing_key, public_keys
@@ -30,7 +30,7 @@ from services.audit.snapshots import check_snapshots
 from services.audit.verify import verify_store
 from services.database import open_records
 from services.event_store import ChainedApplicationRecorder
-from services.ingest.worker import Incoming, record_batch
+from services.ingest.worker import record_batch
 from services.personal_data import PostgresKeyVault
 from services.runtime.scratch import scratch_servers
 from services.senders import load_senders
@@ -46,10 +46,7 @@ def snapshot_check(settings: Settings, database_url: str, employees: int) -> tup
     vault, senders = PostgresKeyVault(database_url), load_senders(settings.senders_file)
     try:
         for start in range(0, len(workload.stage), BATCH):
-            batch = [
-                Incoming(f"asn.in.{p.source}.{p.event_type}.v1", encode(p), start + offset)
-                for offset, p in enumerate(workload.stage[start : start + BATCH], start=1)
-            ]
+            batch = incoming(workload.stage[start : start + BATCH], start + 1)
             if record_batch(records, vault, senders, batch) is None:
                 raise SystemExit("a batch of the demo city was refused: the snapshot figure would mean nothing")
     finally:

@@ -25,9 +25,9 @@ from benchmarks.results import Results
 from benchmarks.stack import BenchStack
 from benchmarks.stages import ingest_alone, projections_alone, relay_alone
 from benchmarks.stats import not_measured
-from benchmarks.workload import Workload, encode, make_workload, publish_part
+from benchmarks.workload import Workload, incoming, make_workload, publish_part
 from services.database import open_records
-from services.ingest.worker import Incoming, record, record_batch
+from services.ingest.worker import record, record_batch
 from services.personal_data import PostgresKeyVault
 from services.senders import load_senders
 
@@ -60,10 +60,7 @@ async def preload(stack: BenchStack, probe: Probe, workload: Workload, stored: i
     try:
         while done < len(workload.stage) and await probe.store_rows() < stored:
             part = workload.stage[done : done + PRELOAD_BATCH]
-            batch = [
-                Incoming(f"asn.in.{p.source}.{p.event_type}.v1", encode(p), done + offset)
-                for offset, p in enumerate(part, start=1)
-            ]
+            batch = incoming(part, done + 1)
             refusals = await asyncio.to_thread(record_batch, records, vault, senders, batch)
             if refusals is None:
                 for item in batch:

@@ -8,11 +8,12 @@ the parts before it. The baselines send the same bytes.
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from services.demo.city import City, Publication, generate_city
 from services.demo.publisher import PublishReport, publish_city
+from services.ingest.worker import Incoming
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ def encode(publication: Publication) -> bytes:
 def payload_of(publication: Publication) -> Payload:
     subject = f"asn.in.{publication.source}.{publication.event_type}.v1"
     return Payload(publication.source, subject, encode(publication), publication.event_id)
+
+
+def incoming(publications: Sequence[Publication], first_sequence: int) -> list[Incoming]:
+    """The publications as a fetch hands them to ingest's ``record_batch()``, numbered from ``first_sequence``
+    (written straight to the store, without NATS)."""
+    return [
+        Incoming(payload.subject, payload.data, sequence)
+        for sequence, payload in enumerate(map(payload_of, publications), start=first_sequence)
+    ]
 
 
 @dataclass(frozen=True)
