@@ -24,8 +24,9 @@ class BenchConfig:
     api_clients: int = 32
     api_requests: int = 2000
     growth_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
-    growth_probe: int = 2000
-    """Submissions offered to each stage on top of each growth size's history."""
+    growth_probe: int = 5000
+    """At least this many submissions, about a few people's whole decade, timed on top of each growth size's history
+    (the same ones at every size: see growth.py). 5,000 keeps each timed stage several seconds long."""
     stage_timeout: float = 3600.0
     fsync: bool = True
     quick: bool = False

@@ -37,10 +37,13 @@ class ServiceProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.peak_rss_bytes = 0
         self.started_at = 0.0
+        self._log_offset = 0
+        """Where this run's output starts in the log, which earlier runs of the same service share."""
         self._sampling = threading.Event()
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
+            self._log_offset = log.tell()
             self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log)  # noqa: S603
         self.started_at = time.monotonic()
         self._sampling.set()
@@ -51,7 +54,7 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
-            if url is None and self.ready_mark in self.log_path.read_text(errors="replace"):
+            if url is None and self.ready_mark in self.own_log():
                 return time.monotonic()
             if url is not None and _answers(url):
                 return time.monotonic()
@@ -63,8 +66,14 @@ class ServiceProcess:
             code = None if self.process is None else self.process.returncode
             raise ServiceFailed(f"{self.name} exited ({code}): {self.log_tail()}")
 
+    def own_log(self) -> str:
+        """What this run wrote: an earlier run's ready line in the same file must not count as this one's."""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_offset)
+            return log.read().decode(errors="replace")
+
     def log_tail(self, chars: int = 2000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
+        return self.own_log()[-chars:]
 
     @property
     def pid(self) -> int | None:

@@ -18,7 +18,7 @@ from typing import Any
 from benchmarks.baselines import cycled, jetstream_baselines, postgres_baselines
 from benchmarks.config import BenchConfig, parse_args
 from benchmarks.endtoend import E2E, end_to_end
-from benchmarks.growth import degradation, one_size
+from benchmarks.growth import GrowthCity, degradation, growth_city, one_size
 from benchmarks.probes import Probe, close_probe, open_probe
 from benchmarks.reference import naive_end_to_end
 from benchmarks.report import machine_facts, print_report, write
@@ -106,13 +106,13 @@ class Bench:
     async def naive(self, stack: BenchStack, probe: Probe, workload: Workload) -> None:
         self.results.add(*NAIVE, await naive_end_to_end(stack, probe, workload, self.logs, self.config.stage_timeout))
 
-    def growth(self, stored: int) -> None:
+    def growth(self, stored: int, city: GrowthCity) -> None:
         sizes = self.results.growth.setdefault("sizes", {})
 
         found: dict[str, Any] = sizes.setdefault(str(stored), {})
 
         async def step(stack: BenchStack, probe: Probe, _: Workload) -> None:
-            await one_size(stack, probe, self.config, stored, self.logs, found)
+            await one_size(stack, probe, self.config, city, stored, self.logs, found)
 
         self.on_stack(f"growth at {stored:,} stored events", step)
         for stage in ("ingest", "relay", "projections"):
@@ -128,8 +128,12 @@ class Bench:
 
             self.on_stack(f"repeat {repeat + 1}: end to end", e2e)
             self.on_stack(f"repeat {repeat + 1}: naive reference", self.naive)
-        for stored in self.config.growth_sizes:
-            self.growth(stored)
+        for index, stored in enumerate(self.config.growth_sizes):
+            # Embedded: one city, so every size times the same probe. Given servers keep what the
+            # previous size stored, the probe included: a new city each (the same shape, other people).
+            if index == 0 or given_servers():
+                city = growth_city(self.config, self.config.seed + (index if given_servers() else 0))
+            self.growth(stored, city)
         for key, label, unit in (*BASELINES, *STEPS, NAIVE, E2E):
             self.results.figure(key, label, unit)  # a figure no stack produced still shows, as not measured
         degradation(self.results)

@@ -4,12 +4,13 @@ import pytest
 
 from benchmarks.config import QUICK, parse_args, sizes
 from benchmarks.cpu import CpuReading
-from benchmarks.growth import degradation
+from benchmarks.growth import STORED_PER_SUBMISSION, degradation, growth_city, split_probe
 from benchmarks.latency import LatencyRun
 from benchmarks.report import cpu_medians
 from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
 from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
 from benchmarks.targets import Verdict, judge_all
+from services.demo.city import generate_city
 
 
 def test_summary_is_the_median_with_min_and_max() -> None:
@@ -130,3 +131,36 @@ def test_cpu_per_item_is_split_by_process_kind() -> None:
     assert per == pytest.approx({"service": 2.0, "postgres": 1.0, "nats-server": 0.5, "total": 3.5})
     figure = {"cpu_ms_per_item": [per, {**per, "service": 4.0}, {**per, "service": 3.0}]}
     assert cpu_medians(figure)["service"] == pytest.approx(3.0)
+
+
+def test_the_growth_probe_is_a_few_peoples_later_years_and_the_history_holds_their_earlier_ones() -> None:
+    city = generate_city(seed=7, employees=40, years=10, last_year=2026)
+    cut = split_probe(city, 300, probe_years=6)
+
+    assert len(cut.probe) >= 300
+    assert sorted(map(id, cut.earlier + cut.probe + cut.others)) == sorted(map(id, city.events))
+    assert {str(p.body["employee_nip"]) for p in cut.probe} == cut.probe_people
+    assert {str(p.body["employee_nip"]) for p in cut.earlier} == cut.probe_people
+    assert all(str(p.body.get("employee_nip")) not in cut.probe_people for p in cut.others)
+    assert min(p.body["occurred_at"] for p in cut.probe) >= "2021"
+    assert max(p.body["occurred_at"] for p in cut.earlier) < "2021"
+    order = {id(p): n for n, p in enumerate(city.events)}
+    for part in (cut.earlier, cut.probe, cut.others):
+        assert [order[id(p)] for p in part] == sorted(order[id(p)] for p in part)
+    history = cut.history()
+    assert history[: len(cut.earlier)] == cut.earlier  # the probe people's records exist at every size
+    registered = {str(p.body["employee_nip"]) for p in cut.earlier if p.event_type == "employee-registered"}
+    assert registered == cut.probe_people
+    assert not [p for p in cut.probe if p.event_type == "employee-registered"]
+
+
+def test_every_growth_size_gets_the_same_probe() -> None:
+    config = parse_args(["--growth-sizes", "10k,20k", "--growth-probe", "400"])
+    once, again = growth_city(config, seed=3), growth_city(config, seed=3)
+    assert [p.event_id for p in once.probe] == [p.event_id for p in again.probe]
+    assert len(once.history()) * STORED_PER_SUBMISSION >= 20_000
+
+
+def test_a_smallest_size_the_probes_early_years_would_overfill_is_refused() -> None:
+    with pytest.raises(ValueError, match="smaller --growth-probe"):
+        growth_city(parse_args(["--growth-sizes", "1k", "--growth-probe", "2000"]), seed=3)
