@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types imports docs docs-check pytest format clean-data help bench
+.PHONY: run test lint types imports docs docs-check pytest format clean-data help bench browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,8 +37,15 @@ docs: $(STAMP)  ## regenerate docs/ (JSON Schemas, AsyncAPI) from the contracts
 docs-check: $(STAMP)  ## fail when docs/ is out of date with the contracts
 	$(BIN)/jejak docs --check
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright, which never downloads a browser.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:  ## install Debian's chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for tests/browser"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 bench: $(STAMP)  ## measure throughput, latency, API, growth and memory (BENCH_ARGS=--quick: under five minutes)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

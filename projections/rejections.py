@@ -95,3 +95,31 @@ async def latest(
     await cur.execute(_SELECT, {"source": source, "limit": limit, "before": before})
     rows: list[RejectionRow] = await cur.fetchall()
     return rows
+
+
+@dataclass(frozen=True)
+class RejectionCount:
+    """How often one sender was refused for one reason code, and the latest such refusal."""
+
+    source: str | None
+    code: str
+    rejections: int
+    last_rejected_at: datetime
+    last_reason: str
+
+
+_SUMMARY = sql.SQL("""
+SELECT DISTINCT ON (source, code) source, code,
+       count(*) OVER (PARTITION BY source, code) AS rejections,
+       rejected_at AS last_rejected_at, reason AS last_reason
+FROM rejection
+ORDER BY source, code, stream_sequence DESC
+""")
+
+
+async def per_source(cur: AsyncCursor[Any]) -> list[RejectionCount]:
+    """Every sender's refusals counted by reason code, with the latest reason given; by sender, then code."""
+    cur.row_factory = class_row(RejectionCount)
+    await cur.execute(_SUMMARY)
+    rows: list[RejectionCount] = await cur.fetchall()
+    return rows

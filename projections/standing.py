@@ -190,6 +190,32 @@ async def standings(cur: AsyncCursor[Any], year: int, unit: str | None) -> list[
 
 
 @dataclass(frozen=True)
+class RewardsGranted:
+    """How many rewards of one code the staff of one unit were granted in a year (by decree date)."""
+
+    unit_code: str | None
+    reward_code: str
+    granted: int
+
+
+_REWARDS_GRANTED = sql.SQL("""
+SELECT e.unit_code, r.reward_code, count(*) AS granted
+FROM standing_reward r JOIN standing_employee e ON e.employee_id = r.employee_id
+WHERE r.decree_date >= make_date(%(year)s, 1, 1) AND r.decree_date < make_date(%(year)s + 1, 1, 1)
+  AND (%(unit)s::text IS NULL OR e.unit_code = %(unit)s)
+GROUP BY e.unit_code, r.reward_code
+ORDER BY e.unit_code NULLS LAST, r.reward_code""")
+
+
+async def rewards_granted(cur: AsyncCursor[Any], year: int, unit: str | None) -> list[RewardsGranted]:
+    """Rewards granted in ``year``, counted per unit (where the employee works now) and reward code."""
+    cur.row_factory = class_row(RewardsGranted)
+    await cur.execute(_REWARDS_GRANTED, {"year": year, "unit": unit})
+    rows: list[RewardsGranted] = await cur.fetchall()
+    return rows
+
+
+@dataclass(frozen=True)
 class WeakEvaluation:
     nip: str
     name: str

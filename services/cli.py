@@ -23,6 +23,7 @@ from projections import rejections
 from services.audit.cli import audit_app
 from services.audit.keys import SigningKeyMissing
 from services.demo.cli import demo_app
+from services.demo.on_up import demo_city, make_demo_tokens, publish_demo, store_is_empty
 from services.docs import extra_docs, stale_docs, write_docs
 from services.nats_login import nats_url_as, services_nats_url
 from services.preflight import NotProvisioned
@@ -133,11 +134,21 @@ def banner(urls: ServerUrls, running: Running, began: float) -> None:
 
 
 @app.command()
-def up(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def up(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="On the embedded servers with an empty store, load the demo city and make sign-in tokens for it.",
+        ),
+    ] = True,
+) -> None:
     """Start the servers (embedded unless JEJAK_*_URL are set), provision, and run every service."""
     configure_logging(verbose)
     settings = Settings()
     began = time.monotonic()
+    embedded = not (settings.nats_url and settings.database_url)
 
     async def main() -> None:
         stop = stop_on_signals()
@@ -145,14 +156,47 @@ def up(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> Non
             await provision(
                 settings, urls.nats_url, urls.database_url, urls.admin_database_url, urls.owner_database_url
             )
+            load = demo and embedded and store_is_empty(urls.database_url)
+            loading: list[asyncio.Task[None]] = []
+
+            def ready(running: Running) -> None:
+                banner(urls, running, began)
+                if load:
+                    loading.append(asyncio.get_running_loop().create_task(load_demo(urls, settings, running)))
+
             await run_services(
-                settings, urls.nats_url, urls.database_url, list(Service), stop=stop,
-                on_ready=lambda running: banner(urls, running, began),
+                settings, urls.nats_url, urls.database_url, list(Service), stop=stop, on_ready=ready
             )  # fmt: skip
+            for task in loading:
+                task.cancel()
             console.print("Services stopped; stopping the servers.")
 
     _run(main)
     console.print("Jejak stopped.")
+
+
+async def load_demo(urls: ServerUrls, settings: Settings, running: Running) -> None:
+    """Publish the demo city and print the tokens to sign in with (``jejak up`` on an empty embedded store)."""
+    city = await asyncio.to_thread(demo_city, settings.demo_employees, settings.demo_years)
+    console.print(
+        f"[bold]The store is empty: loading the demo city[/bold] ({len(city.employees):,} civil servants, "
+        f"{city.first_year}-{city.last_year}, {len(city.events):,} events; `jejak up --no-demo` skips this)"
+    )
+    made = await make_demo_tokens(urls.database_url, city, settings.home.resolve())
+    step = max(1, len(city.events) // 4)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == len(city.events):
+            console.print(f"demo city: {done:,} of {len(city.events):,} events published")
+
+    report = await publish_demo(city, urls, progress)
+    api = running.where.get("api", "").split(" ", 1)[0]
+    console.print(
+        f"demo city published ({report.published:,} events); ingest stores it over the next moments. "
+        f"Dashboard: {api}/ui/  sign in with a token from {made.kept_in}:"
+    )
+    for role, token in made.by_role.items():
+        console.print(f"  {role}{' ' + made.opd if role == 'opd' else ''}: {token}", highlight=False, markup=False)
 
 
 @app.command("provision")

@@ -7,6 +7,7 @@ from psycopg_pool import AsyncConnectionPool
 from domain.records import Records
 from projections.schema import create_read_models
 from services.audit.checkpoints import CHECKPOINTS_DDL
+from services.audit.verification_log import VERIFICATIONS_TABLE
 from services.personal_data import KEY_FUNCTION, KEYS_INDEX, KEYS_TABLE
 from services.store_roles import (
     check_services_role,
@@ -91,6 +92,7 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             conn.execute(KEYS_INDEX)
             conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
+            conn.execute(VERIFICATIONS_TABLE)
     return separate
 
 

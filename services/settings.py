@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,15 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    demo_employees: int = Field(
+        default=300, ge=1, description="Civil servants of the demo city `jejak up` loads on an empty embedded store."
+    )
+    demo_years: int = Field(default=5, ge=1, le=40, description="Years of the demo city's history, ending 2026.")
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the dashboard's session cookies; default: a key made once in <home>/web-session.key. "
+        "Set the same secret on every API process behind one address.",
+    )
 
     inbox_duplicate_window_seconds: float = Field(default=120.0, gt=0)
     events_duplicate_window_seconds: float = Field(default=3600.0, gt=0)

@@ -23,6 +23,7 @@ from services.retry import backoff_seconds
 from services.runtime.nats_auth import redacted
 from services.senders import load_senders
 from services.settings import Settings
+from services.web.session import SessionKeys, session_keys
 
 """FastStream's own messages (per message at DEBUG, task bookkeeping at INFO, failures above)."""
 
@@ -50,6 +51,12 @@ class Running:
     """What was started, for the banner and for stopping."""
 
     where: dict[str, str] = field(default_factory=dict)
+
+
+def dashboard_keys(settings: Settings) -> SessionKeys:
+    """The dashboard's cookie-signing key: the configured secret, else one kept in the runtime's home."""
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else None
+    return session_keys(settings.home, secret)
 
 
 async def _start_ingest(
@@ -150,7 +157,9 @@ async def run_services(
             )
         if Service.API in wanted:
             config = uvicorn.Config(
-                create_app(database_url, nats_url),
+                create_app(
+                    database_url, nats_url, web_keys=dashboard_keys(settings), audit_key_dir=settings.signing_key_dir()
+                ),
                 host=settings.api_host,
                 port=settings.api_port,
                 log_level="warning",
@@ -162,7 +171,10 @@ async def run_services(
             if tasks[-1].done():
                 await tasks[-1]  # raises why it could not start (e.g. the port is taken)
                 raise RuntimeError(f"the API could not listen on {settings.api_host}:{settings.api_port}")
-            running.where["api"] = f"http://{settings.api_host}:{settings.api_port}"
+            running.where["api"] = (
+                f"http://{settings.api_host}:{settings.api_port} (dashboard: "
+                f"http://{settings.api_host}:{settings.api_port}/ui/)"
+            )
         on_ready(running)
         await stop.wait()
         if Service.API in wanted:

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from itertools import groupby
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query
@@ -22,15 +23,29 @@ from services.api.schemas import (
     CompetencyHistoryOut,
     CompetencyYear,
     Health,
+    RejectionCountOut,
     RejectionOut,
     RejectionsOut,
+    RejectionSummaryOut,
 )
 from services.api.status import connect_nats
 from services.database import read_pool
+from services.web import routes as web
+from services.web.audit_runs import Verifications
+from services.web.session import SessionKeys, ephemeral_keys
 
 
-def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
-    """One pool per process, opened on start-up and closed on shutdown; NATS only for /status."""
+def create_app(
+    database_url: str,
+    nats_url: str | None = None,
+    web_keys: SessionKeys | None = None,
+    audit_key_dir: Path | None = None,
+) -> FastAPI:
+    """One pool per process, opened on start-up and closed on shutdown; NATS only for /status.
+
+    ``web_keys`` sign the dashboard's session cookies (default: a key for this process only);
+    ``audit_key_dir`` holds the public keys the dashboard's verifications trust.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +74,9 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
     app.include_router(standing_routes.router)
     app.include_router(status.router)
     app.include_router(audit_routes.router)
+    app.state.web_keys = web_keys or ephemeral_keys()
+    app.state.verifications = Verifications(database_url, audit_key_dir)
+    web.install(app)
 
     @app.get("/healthz", response_model=Health)
     async def healthz(pool: Pool) -> JSONResponse:
@@ -100,6 +118,15 @@ def create_app(database_url: str, nats_url: str | None = None) -> FastAPI:
             rows = await rejections.latest(cur, source=source, limit=limit, before=before)
         found = [RejectionOut(**vars(row)) for row in rows]
         return RejectionsOut(rejections=found, next_before=found[-1].stream_sequence if len(found) == limit else None)
+
+    @app.get("/rejections/summary", response_model=RejectionSummaryOut, responses=responses(401, 403))
+    async def rejection_summary(pool: Pool, _: Overseer) -> RejectionSummaryOut:
+        """Refusals counted per sender and reason code, with the latest reason (auditor, bkpsdm)."""
+        async with pool.connection() as conn, conn.cursor() as cur:
+            rows = await rejections.per_source(cur)
+        return RejectionSummaryOut(
+            senders=[RejectionCountOut(**vars(row)) for row in rows], total=sum(row.rejections for row in rows)
+        )
 
     return app
 

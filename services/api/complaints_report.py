@@ -39,12 +39,27 @@ class UnitComplaints(BaseModel):
     median_working_days: StageTimes
     sla_breaches: Breaches
     open_backlog_by_age: dict[str, int] = Field(description="Open at as_of, by working days since receipt.")
+    open_by_stage: dict[str, int] = Field(
+        description="Open at as_of, by the step each waits for: verification, disposition, follow_up, closure."
+    )
     naming_an_employee_with_case: int
     leading_to_penalty: int
 
 
 def _known(day: date | None, as_of: date) -> date | None:
     return day if day is not None and day <= as_of else None
+
+
+OPEN_STAGES = ("verification", "disposition", "follow_up", "closure")
+
+
+def _waits_for(verified: date | None, disposed: date | None, followed: date | None) -> str:
+    """The step an open complaint waits for, from the steps known by the report's date."""
+    if verified is None:
+        return "verification"
+    if disposed is None:
+        return "disposition"
+    return "follow_up" if followed is None else "closure"
 
 
 def unit_report(unit: str, rows: list[ComplaintRow], year: int, as_of: date, policy: Policy) -> UnitComplaints:
@@ -55,6 +70,7 @@ def unit_report(unit: str, rows: list[ComplaintRow], year: int, as_of: date, pol
     verification, follow_up, closure = [], [], []
     breaches = Counter[str]()
     backlog = Counter[str]()
+    waiting = Counter[str]()
     for row in rows:
         verified, disposed = _known(row.verified_on, as_of), _known(row.disposed_on, as_of)
         followed, closed = _known(row.first_follow_up_on, as_of), _known(row.closed_on, as_of)
@@ -80,6 +96,7 @@ def unit_report(unit: str, rows: list[ComplaintRow], year: int, as_of: date, pol
         if not finished:
             age = policy.working_days_between(row.received_on, as_of)
             backlog[next((label for bound, label in AGE_BUCKETS if age <= bound), ">20")] += 1
+            waiting[_waits_for(verified, disposed, followed)] += 1
     return UnitComplaints(
         unit_code=unit,
         received=len(this_year),
@@ -91,6 +108,7 @@ def unit_report(unit: str, rows: list[ComplaintRow], year: int, as_of: date, pol
         ),
         sla_breaches=Breaches(**{k: breaches[k] for k in ("verification", "follow_up", "closure")}),
         open_backlog_by_age={label: backlog[label] for _, label in (*AGE_BUCKETS, (0, ">20"))},
+        open_by_stage={stage: waiting[stage] for stage in OPEN_STAGES},
         naming_an_employee_with_case=sum(1 for row in rows if row.cases),
         leading_to_penalty=sum(1 for row in rows if row.penalties),
     )

@@ -75,6 +75,21 @@ class RejectionsOut(BaseModel):
     next_before: int | None = Field(description="Pass as `before` for the next (older) page; null at the end.")
 
 
+class RejectionCountOut(BaseModel):
+    """One sender's refusals for one reason code."""
+
+    source: str | None = Field(description="The sender; null when the submission named none that could be read.")
+    code: str
+    rejections: int
+    last_rejected_at: datetime
+    last_reason: str
+
+
+class RejectionSummaryOut(BaseModel):
+    senders: list[RejectionCountOut]
+    total: int
+
+
 class ErrorOut(BaseModel):
     """Any refusal (401, 403, 404): the status says what happened, ``detail`` what to do."""
 

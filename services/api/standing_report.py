@@ -30,6 +30,10 @@ class Eligibility(BaseModel):
     karya_satya_barred: bool = Field(description="A medium or heavy penalty bars Karya Satya.")
     performance_award_candidate: bool
     promotion_ready: bool
+    last_predikat: int | None = Field(
+        default=None, description="The annual predikat in force for the year, else for the year before (1 best)."
+    )
+    last_predikat_year: int | None = None
 
 
 def _day(value: Any) -> date | None:
@@ -68,6 +72,8 @@ def eligibility(standing: Standing, year: int, as_of: date, policy: Policy) -> E
         promotion_ready=(
             this_year is not None and last_year is not None and max(this_year, last_year) <= good and not heavy_in_force
         ),
+        last_predikat=this_year if this_year is not None else last_year,
+        last_predikat_year=year if this_year is not None else year - 1 if last_year is not None else None,
     )
 
 

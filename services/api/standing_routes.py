@@ -1,6 +1,7 @@
 """Report routes: reward eligibility and promotion readiness, weak performers' follow-up, discipline register."""
 
 from datetime import date
+from itertools import groupby
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -8,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from projections import standing
-from services.api.auth import EmployeeReader, responses
+from services.api.auth import Anyone, EmployeeReader, responses
 from services.api.common import (
     AsOf,
     FormatQuery,
@@ -57,6 +58,37 @@ class WeakPerformersOut(Stamped):
 
 class DisciplineOut(Stamped):
     cases: list[CaseOut]
+
+
+class UnitRewardsOut(BaseModel):
+    unit_code: str | None = Field(description="Where the employees work now; null: never placed in a unit.")
+    granted: int
+    by_reward: dict[str, int] = Field(description="Reward code (reference list penghargaan) -> how many.")
+
+
+class RewardsGrantedOut(BaseModel):
+    year: int
+    units: list[UnitRewardsOut]
+    position: int
+    policy_version: str
+
+
+@router.get("/reports/rewards-granted", response_model=RewardsGrantedOut, responses=responses(401, 403, 422))
+async def rewards_granted(
+    pool: Pool, caller: Anyone, year: Year | None = None, opd: UnitFilter = None
+) -> RewardsGrantedOut:
+    """Rewards granted in the year (by decree date) per OPD and reward code: counts only, never names."""
+    unit, year = scoped_unit(caller, opd), year or this_year()
+    position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.rewards_granted(cur, year, unit))
+    units = [
+        UnitRewardsOut(
+            unit_code=unit_code,
+            granted=sum(r.granted for r in group),
+            by_reward={r.reward_code: r.granted for r in group},
+        )
+        for unit_code, group in ((code, list(g)) for code, g in groupby(rows, key=lambda row: row.unit_code))
+    ]
+    return RewardsGrantedOut(year=year, units=units, position=position, policy_version=policy().version)
 
 
 @router.get("/reports/reward-eligibility", response_model=EligibilityOut, responses=responses(401, 403, 422))

@@ -6,10 +6,12 @@ import nats
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from psycopg import sql
 from pydantic import BaseModel, Field
 
+from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
 from projections.worker import PROJECTIONS
 from services.api.auth import Overseer, responses
 from services.api.dependencies import Pool
@@ -61,6 +63,67 @@ async def status(request: Request, pool: Pool, _: Overseer) -> StatusOut:
             for p in PROJECTIONS
         ]
     )
+
+
+class ConsumerState(BaseModel):
+    name: str
+    pending: int = Field(description="Messages not yet delivered to it.")
+    ack_pending: int = Field(description="Delivered, not yet acknowledged.")
+    redelivered: int
+    ack_floor: int = Field(description="Stream sequence up to which everything is acknowledged.")
+
+
+class StreamState(BaseModel):
+    name: str
+    messages: int
+    bytes: int
+    first_seq: int
+    last_seq: int
+    consumers: list[ConsumerState]
+
+
+class StreamsOut(BaseModel):
+    reachable: bool = Field(description="False when the API has no NATS connection; the lists are then empty.")
+    streams: list[StreamState]
+
+
+STREAMS = (INBOX_STREAM, EVENTS_STREAM, REJECTED_STREAM, AUDIT_STREAM)
+
+
+@router.get("/status/streams", response_model=StreamsOut, responses=responses(401, 403))
+async def streams(request: Request, _: Overseer) -> StreamsOut:
+    """Each JetStream stream's size and each durable consumer's backlog (auditor, bkpsdm)."""
+    client: Client | None = request.app.state.nats
+    if client is None or not client.is_connected:
+        return StreamsOut(reachable=False, streams=[])
+    js = client.jetstream()
+    found = []
+    for name in STREAMS:
+        try:
+            info = await js.stream_info(name)
+            consumers = await js.consumers_info(name)
+        except NotFoundError:
+            continue
+        found.append(
+            StreamState(
+                name=name,
+                messages=info.state.messages,
+                bytes=info.state.bytes,
+                first_seq=info.state.first_seq,
+                last_seq=info.state.last_seq,
+                consumers=[
+                    ConsumerState(
+                        name=c.name,
+                        pending=c.num_pending or 0,
+                        ack_pending=c.num_ack_pending or 0,
+                        redelivered=c.num_redelivered or 0,
+                        ack_floor=(c.ack_floor.stream_seq or 0) if c.ack_floor else 0,
+                    )
+                    for c in sorted(consumers, key=lambda c: c.name)
+                ],
+            )
+        )
+    return StreamsOut(reachable=True, streams=found)
 
 
 @router.get("/metrics", include_in_schema=False)

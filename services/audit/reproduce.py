@@ -62,6 +62,7 @@ REPORTS = {
         ReportKind("reward-eligibility", "/reports/reward-eligibility", ("standing",)),
         ReportKind("weak-performers", "/reports/weak-performers", ("standing",)),
         ReportKind("discipline", "/reports/discipline", ("standing",)),
+        ReportKind("rewards-granted", "/reports/rewards-granted", ("standing",)),
         ReportKind("complaints", "/reports/complaints", ("complaints",)),
         # The employee routes check that the employee exists in the directory before reading.
         ReportKind("dossier", "/employees/{nip}/dossier", ("dossier", "directory")),

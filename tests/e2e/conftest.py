@@ -1,18 +1,21 @@
 """The Jejak services as their own process (``jejak run``), against the session's servers."""
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 import psycopg
 import pytest
+from nats.js import JetStreamContext
 
 from services import tokens
+from services.lag import projection_lags
 from services.runtime.process import free_port
+from services.settings import Settings
 from services.tokens import Role
-from tests.conftest import Stack
+from tests.conftest import Stack, embedded_stack
 from tests.e2e.process import JejakProcess
 
 
@@ -28,6 +31,26 @@ def services_of(stack: Stack, log_path: Path) -> JejakProcess:
     return JejakProcess(
         ["run", "ingest", "relay", "projections", "checkpoints", "api"], settings, free_port(), log_path
     )
+
+
+@contextmanager
+def services_on_own_servers(settings: Settings, log_dir: Path) -> Iterator[tuple[Stack, JejakProcess]]:
+    """Fresh embedded servers and ``jejak run`` of every service on them, so no other test's events mix in."""
+    with embedded_stack(settings) as stack:
+        running = services_of(stack, log_dir / "jejak-run.log")
+        running.start()
+        try:
+            yield stack, running
+        finally:
+            running.interrupt()
+
+
+async def settled(js: JetStreamContext) -> bool | None:
+    """True once ingest has nothing pending and every read model is at the head (for ``eventually``)."""
+    inbox = await js.consumer_info("INBOX", "ingest")
+    lags = await projection_lags(js)
+    done = inbox.num_pending == 0 and inbox.num_ack_pending == 0 and all(lag.events == 0 for lag in lags)
+    return True if done else None
 
 
 @pytest.fixture(scope="package")

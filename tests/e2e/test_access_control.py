@@ -64,7 +64,10 @@ async def test_without_a_live_token_everything_but_health_and_docs_is_401(
         await tokens.revoke(cur, tokens.parse_token(revoked)[0])
     token_id, _ = tokens.parse_token(await new_token(stack.database_url, Role.AUDITOR))
     wrong = tokens.format_token(token_id, "x" * 43)
-    for path in (competency(unique_nip()), competency("12345"), "/rejections", "/rejections?limit=0"):
+    for path in (
+        competency(unique_nip()), competency("12345"), "/rejections", "/rejections?limit=0", "/rejections/summary",
+        "/status/streams",
+    ):  # fmt: skip
         missing = await anonymous.get(path)
         assert missing.status_code == 401, path
         assert missing.headers["WWW-Authenticate"] == "Bearer"
@@ -107,7 +110,8 @@ async def test_an_opd_reads_the_employees_of_its_own_unit_only(stack: Stack, api
         refused = await opd.get(competency(other))
         assert refused.status_code == 403
         assert theirs not in refused.text, "a refusal must not tell where the employee works"
-    assert (await opd.get("/rejections")).status_code == 403
+    for overseen in ("/rejections", "/rejections/summary", "/status/streams"):
+        assert (await opd.get(overseen)).status_code == 403, overseen
     assert (await opd.get(competency(unique_nip()))).status_code == 404
     assert (await opd.get(competency("12345"))).status_code == 422
     assert (await (await api_as(Role.OPD, theirs)).get(competency(elsewhere))).status_code == 200
@@ -124,6 +128,8 @@ async def test_public_reads_no_employee_and_no_rejections(stack: Stack, api_as: 
         competency("12345"),
         "/rejections",
         "/rejections?limit=0",
+        "/rejections/summary",
+        "/status/streams",
     ):
         refused = await public.get(path)
         assert refused.status_code == 403, path  # the same for every NIP: public learns none exists

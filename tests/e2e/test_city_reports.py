@@ -26,10 +26,9 @@ from contracts.reference import penalty_levels
 from domain.policy import bundled_policy
 from services.demo.city import City, generate_city
 from services.demo.publisher import publish_city
-from services.lag import projection_lags
 from services.tokens import Role
-from tests.conftest import TEST_SETTINGS, Stack, embedded_stack
-from tests.e2e.conftest import bearer, new_token, services_of
+from tests.conftest import TEST_SETTINGS, Stack
+from tests.e2e.conftest import bearer, new_token, services_on_own_servers, settled
 from tests.e2e.process import JejakProcess
 from tests.waiting import eventually
 
@@ -47,13 +46,8 @@ def city() -> City:
 @pytest.fixture(scope="module")
 def city_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, JejakProcess]]:
     quick_redelivery = TEST_SETTINGS.model_copy(update={"consumer_ack_wait_seconds": 2.0})
-    with embedded_stack(quick_redelivery) as stack:
-        services = services_of(stack, tmp_path_factory.mktemp("city") / "jejak-run.log")
-        services.start()
-        try:
-            yield stack, services
-        finally:
-            services.interrupt()
+    with services_on_own_servers(quick_redelivery, tmp_path_factory.mktemp("city")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +68,9 @@ async def api(city: City, city_stack: tuple[Stack, JejakProcess]) -> AsyncIterat
     services.process.wait()
     services.start()
 
-    async def caught_up() -> bool | None:
-        inbox = await js.consumer_info("INBOX", "ingest")
-        lags = await projection_lags(js)
-        settled = inbox.num_pending == 0 and inbox.num_ack_pending == 0 and all(lag.events == 0 for lag in lags)
-        return True if settled else None
-
-    await eventually(caught_up, within=90, what="the city ingested and projected")
+    await eventually(lambda: settled(js), within=90, what="the city ingested and projected")
     await asyncio.sleep(0.3)  # the relay may still have the last notifications in hand
-    await eventually(caught_up, within=30, what="the last notifications projected")
+    await eventually(lambda: settled(js), within=30, what="the last notifications projected")
     await connection.close()
     headers = bearer(await new_token(stack.database_url, Role.BKPSDM))
     async with httpx.AsyncClient(base_url=services.api, headers=headers, timeout=30) as client:
@@ -327,6 +315,9 @@ async def test_karya_satya_due_and_promotion_readiness(city: City, api: httpx.As
     assert {e["nip"]: e["karya_satya_due"] for e in answer["employees"]} == due
     assert {e["nip"] for e in answer["employees"] if e["promotion_ready"]} == ready
     assert ready
+    last = {nip: this_year.get(nip, last_year.get(nip)) for nip in registered}
+    assert {e["nip"]: e["last_predikat"] for e in answer["employees"]} == last
+    assert any(predikat is not None for predikat in last.values())
 
 
 def working_days(start: date, end: date) -> int:
@@ -360,6 +351,7 @@ async def test_complaint_breaches_and_backlog(city: City, api: httpx.AsyncClient
     considered: set[str] = set()
     breaches: dict[str, Counter[str]] = defaultdict(Counter)
     backlog: dict[str, Counter[str]] = defaultdict(Counter)
+    waiting: dict[str, Counter[str]] = defaultdict(Counter)
     for c in complaint_steps(city).values():
         finished = "closed_on" in c or c.get("outcome") in {"archived", "not-our-authority"}
         if not c["received_on"].startswith(str(YEAR)) and finished:
@@ -383,6 +375,11 @@ async def test_complaint_breaches_and_backlog(city: City, api: httpx.AsyncClient
         if not finished:
             age = working_days(received, as_of)
             backlog[unit]["0-5" if age <= 5 else "6-10" if age <= 10 else "11-20" if age <= 20 else ">20"] += 1
+            step = (
+                "verification" if "verified_on" not in c else "disposition" if "disposed_on" not in c
+                else "follow_up" if not c["follow_ups"] else "closure"
+            )  # fmt: skip
+            waiting[unit][step] += 1
 
     answer = (await api.get("/reports/complaints", params={"year": YEAR, "as_of": as_of.isoformat()})).json()
     found = {
@@ -395,3 +392,19 @@ async def test_complaint_breaches_and_backlog(city: City, api: httpx.AsyncClient
     expected = {unit: (dict(breaches[unit]), dict(backlog[unit])) for unit in considered}
     assert found == expected
     assert any(b for b, _ in found.values())
+    stages = {u["unit_code"]: {k: v for k, v in u["open_by_stage"].items() if v} for u in answer["units"]}
+    assert stages == {unit: dict(waiting[unit]) for unit in considered}
+    assert sum(sum(counts.values()) for counts in waiting.values()) > 0
+
+
+async def test_rewards_granted_per_unit_by_decree_year(city: City, api: httpx.AsyncClient) -> None:
+    units = current_units(city)
+    expected = Counter(
+        units.get(body["employee_nip"])
+        for body in of_type(city, "reward-granted")
+        if body["decree_date"].startswith(str(YEAR))
+    )
+    answer = (await api.get("/reports/rewards-granted", params={"year": YEAR})).json()
+    assert {u["unit_code"]: u["granted"] for u in answer["units"]} == dict(expected)
+    assert all(u["granted"] == sum(u["by_reward"].values()) for u in answer["units"])
+    assert sum(expected.values()) > 0

@@ -36,10 +36,10 @@ def test_no_input_makes_the_api_fail(stack: Stack, services: JejakProcess) -> No
             max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
         )
         def fuzz(case: Any) -> None:
-            response = case.call(base_url=services.api, headers=headers, timeout=10)
+            response = case.call(base_url=services.api, headers=headers, timeout=30)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path} {case.query}: {response.status_code}")
-            anonymous = case.call(base_url=services.api, timeout=10)
+            anonymous = case.call(base_url=services.api, timeout=30)
             expected = 200 if case.path in OPEN_ROUTES else 401
             if anonymous.status_code != expected:
                 failures.append(f"anonymous {case.method} {case.formatted_path}: {anonymous.status_code}")

@@ -63,3 +63,39 @@ async def test_a_page_marker_beyond_any_sequence_is_a_bad_filter_not_a_failure(a
     """Found by schemathesis: a number past PostgreSQL's bigint made the query fail (500)."""
     response = await api.get("/rejections", params={"before": 2**64})
     assert response.status_code == 422
+
+
+async def test_the_summary_counts_each_senders_refusals_by_code_with_the_latest_reason(
+    stack: Stack, api: httpx.AsyncClient
+) -> None:
+    async def counted() -> dict[tuple[str | None, str], dict[str, Any]]:
+        summary: dict[str, Any] = (await api.get("/rejections/summary")).json()
+        return {(row["source"], row["code"]): row for row in summary["senders"]}
+
+    before = (await counted()).get(("bpsdm-sumbar", "contract-violated"), {"rejections": 0})["rejections"]
+    bodies = [training_completed(training_kind="77"), training_completed(training_kind="78")]
+    for body in bodies:
+        await publish_to(stack, body)
+
+    async def both() -> dict[str, Any] | None:
+        row = (await counted()).get(("bpsdm-sumbar", "contract-violated"))
+        return row if row is not None and row["rejections"] >= before + 2 else None
+
+    row = await eventually(both, what="two more refusals counted")
+    assert "unknown training kind '78'" in row["last_reason"]  # the latest one's reason
+    listed = (await api.get("/rejections", params={"source": "bpsdm-sumbar", "limit": 500})).json()["rejections"]
+    assert row["rejections"] == sum(1 for r in listed if r["code"] == "contract-violated")
+    summary = (await api.get("/rejections/summary")).json()
+    assert summary["total"] == sum(r["rejections"] for r in summary["senders"])
+
+
+async def test_the_streams_and_their_consumers_are_shown_to_overseers(api: httpx.AsyncClient) -> None:
+    found: dict[str, Any] = (await api.get("/status/streams")).json()
+    assert found["reachable"] is True
+    streams = {s["name"]: s for s in found["streams"]}
+    assert {"INBOX", "EVENTS", "REJECTED", "AUDIT"} <= set(streams)
+    assert "ingest" in {c["name"] for c in streams["INBOX"]["consumers"]}
+    inbox = streams["INBOX"]
+    ingest = next(c for c in inbox["consumers"] if c["name"] == "ingest")
+    assert ingest["ack_floor"] <= inbox["last_seq"]
+    assert inbox["messages"] >= 0

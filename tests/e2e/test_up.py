@@ -32,11 +32,11 @@ def home() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def embedded_up(home: Path) -> tuple[JejakProcess, dict[str, int]]:
+def embedded_up(home: Path, *args: str, **env: str) -> tuple[JejakProcess, dict[str, int]]:
     """``jejak up`` with its own folder and ports, as a newcomer would run it."""
     ports = {name: free_port() for name in ("NATS", "NATS_MONITOR", "POSTGRES")}
-    settings = {"JEJAK_HOME": str(home), **{f"JEJAK_EMBEDDED_{k}_PORT": str(v) for k, v in ports.items()}}
-    return JejakProcess(["up"], settings, free_port(), home / "up.log"), ports
+    settings = {"JEJAK_HOME": str(home), **{f"JEJAK_EMBEDDED_{k}_PORT": str(v) for k, v in ports.items()}, **env}
+    return JejakProcess(["up", *args], settings, free_port(), home / "up.log"), ports
 
 
 class EmbeddedLogins:
@@ -67,7 +67,7 @@ def timed_start(up: JejakProcess) -> float:
 
 
 async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> None:
-    up, ports = embedded_up(home)
+    up, ports = embedded_up(home, "--no-demo")  # the demo city has its own test below
     STARTUP["jejak up (first, initdb)"] = timed_start(up)
     logins = EmbeddedLogins(home, ports["NATS"])
     body = training_completed(employee_nip=await registered_nip(logins))
@@ -90,6 +90,7 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
     assert "jejak tokens create" in log
     assert oct(logins.credentials.stat().st_mode & 0o777) == oct(0o600)
     assert "Jejak stopped." in log
+    assert "demo city" not in log
     api_port = int(up.api.rsplit(":", 1)[1])
     assert not any(port_is_open(port) for port in (ports["NATS"], ports["POSTGRES"], api_port))
 
@@ -118,3 +119,44 @@ async def test_up_runs_everything_and_a_second_up_keeps_the_data(home: Path) -> 
 
 def audit(up: JejakProcess, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([JEJAK, "audit", *args], env=up.env, capture_output=True, text=True, check=False, timeout=60)
+
+
+async def test_up_on_an_empty_store_loads_the_demo_city_once_with_tokens_to_sign_in(home: Path) -> None:
+    up, _ = embedded_up(home, JEJAK_DEMO_EMPLOYEES="12", JEJAK_DEMO_YEARS="1")
+    up.start()
+    try:
+        tokens_file = home / "demo-tokens.txt"
+
+        async def published() -> bool | None:
+            return True if "demo city published" in up.log_path.read_text() else None
+
+        await eventually(published, within=60, what="the demo city published")
+        assert oct(tokens_file.stat().st_mode & 0o777) == oct(0o600)
+        kept = dict(line.split(": ", 1) for line in tokens_file.read_text().splitlines() if not line.startswith("#"))
+        assert {role.split(" ")[0] for role in kept} == {"auditor", "bkpsdm", "opd"}
+        auditor = kept["auditor"].strip()
+        assert auditor in up.log_path.read_text()  # printed once, where the newcomer looks
+        assert f"{up.api}/ui/" in up.log_path.read_text()
+
+        async def signed_in_and_stored() -> httpx.Response | None:
+            async with httpx.AsyncClient(base_url=up.api) as client:
+                form = await client.post("/ui/masuk", data={"token": auditor, "next": "/ui/sistem"})
+                if form.status_code != 303:
+                    return None
+                page = await client.get("/ui/sistem")
+                lagging = await client.get("/status", headers={"Authorization": f"Bearer {auditor}"})
+            caught_up = all(p["lag_events"] == 0 for p in lagging.json()["projections"])
+            return page if page.status_code == 200 and caught_up else None
+
+        page = await eventually(signed_in_and_stored, within=90, what="the demo city stored and projected")
+        assert "Keadaan sistem" in page.text
+    finally:
+        assert up.interrupt() == 0, up.log_path.read_text()
+    first_log = up.log_path.read_text()
+    assert first_log.count("loading the demo city") == 1
+
+    up.start()  # the store is no longer empty: nothing is loaded again
+    try:
+        assert up.log_path.read_text().count("loading the demo city") == 1
+    finally:
+        assert up.interrupt() == 0, up.log_path.read_text()

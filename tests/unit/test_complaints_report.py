@@ -45,6 +45,21 @@ def test_waits_breaches_and_backlog_as_of_the_clock() -> None:
     assert report.sla_breaches.model_dump() == {"verification": 2, "follow_up": 1, "closure": 2}
     assert report.open_backlog_by_age == {"0-5": 1, "6-10": 0, "11-20": 2, ">20": 0}  # C; B and E
     assert (report.naming_an_employee_with_case, report.leading_to_penalty) == (1, 1)
+    assert report.open_by_stage == {"verification": 2, "disposition": 0, "follow_up": 1, "closure": 0}  # C, E; B
+
+
+def test_an_open_complaint_waits_for_the_first_step_not_yet_known_on_the_clock() -> None:
+    rows = [
+        row("F", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="verified"),
+        row("G", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="verified",
+            disposed_on=date(2026, 7, 3), first_follow_up_on=date(2026, 7, 6)),
+        row("H", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="verified",
+            disposed_on=date(2026, 7, 3), first_follow_up_on=date(2026, 7, 21)),  # after the clock
+        row("I", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="not-our-authority"),
+    ]  # fmt: skip
+    report = unit_report("DISDUKCAPIL", rows, 2026, AS_OF, bundled_policy())
+    assert report.open_by_stage == {"verification": 0, "disposition": 1, "follow_up": 1, "closure": 1}  # F; H; G
+    assert sum(report.open_by_stage.values()) == sum(report.open_backlog_by_age.values())
 
 
 def test_working_days_skip_weekends_and_holidays() -> None:

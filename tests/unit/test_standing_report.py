@@ -58,6 +58,15 @@ def test_award_candidates_and_promotion_readiness() -> None:
     assert not eligibility(heavy_in_force, 2026, AS_OF, POLICY).promotion_ready
 
 
+def test_the_last_predikat_is_the_years_annual_one_else_the_year_befores() -> None:
+    both = eligibility(standing(date(2010, 1, 1), annual={2025: 3, 2026: 1}), 2026, AS_OF, POLICY)
+    assert (both.last_predikat, both.last_predikat_year) == (1, 2026)
+    before = eligibility(standing(date(2010, 1, 1), annual={2025: 4}), 2026, AS_OF, POLICY)
+    assert (before.last_predikat, before.last_predikat_year) == (4, 2025)
+    none = eligibility(standing(date(2010, 1, 1)), 2026, AS_OF, POLICY)
+    assert (none.last_predikat, none.last_predikat_year) == (None, None)
+
+
 def weak(period_end: date, trained: date | None) -> WeakEvaluation:
     return WeakEvaluation("198503122010011002", "Rina", "DINKES", "ev-1", "Q1", period_end, 3, trained)
 

@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages for BKPSDM officers, OPD heads and auditors, over the report API."""
