@@ -18,6 +18,7 @@
         pointRadius: line ? 5 : undefined,
         pointStyle: line ? "line" : undefined,
         borderWidth: line ? 3 : undefined,
+        order: line ? 0 : 1,  // the target line in front of the bars
       };
     });
     var y = { beginAtZero: true, stacked: stacked };
