@@ -96,6 +96,11 @@ def postgres_bin_dir(user: OsUser, copies_under: Path | None = None) -> Path:
     return binaries
 
 
+SHARED_BUFFERS = "512MB"
+"""initdb's 128 MB holds the indexes of a small store only: at 1M stored events ingest's PostgreSQL
+cost per submission nearly doubled as index pages were read back in (docs/performance.md, Growth)."""
+
+
 @dataclass
 class PostgresServer:
     """A PostgreSQL cluster in ``data_dir``, listening on 127.0.0.1:``port``."""
@@ -146,7 +151,10 @@ class PostgresServer:
         return self._run("pg_ctl", "-D", str(self.data_dir), "status").returncode == 0
 
     def start(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories=''"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
+            f"-c shared_buffers={SHARED_BUFFERS}"
+        )
         result = self._run(
             "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
             "-o", options, "start",

@@ -82,9 +82,12 @@ class Verifications:
         except Exception as error:  # noqa: BLE001 (shown on the page; the API goes on)
             progress.error = f"{type(error).__name__}: {error}"
             return
-        async with pool.connection() as conn, conn.cursor() as cur:
-            await verification_log.record(cur, finished)
         progress.finished = finished
+        try:
+            async with pool.connection() as conn, conn.cursor() as cur:
+                await verification_log.record(cur, finished)
+        except Exception as error:  # noqa: BLE001 (the result stands; the page says it was not kept)
+            progress.error = f"the result was not recorded: {type(error).__name__}: {error}"
 
     def _verify(self, progress: Progress) -> Verification:
         keys = public_keys(self.key_dir) if self.key_dir is not None and self.key_dir.exists() else {}

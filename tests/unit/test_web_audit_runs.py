@@ -100,3 +100,20 @@ async def test_a_verification_that_cannot_run_says_why_and_records_nothing() -> 
 
 def test_progress_of_an_empty_store_is_complete() -> None:
     assert Progress("t", datetime.now(UTC)).percent == 100
+
+
+class BrokenPool(FakePool):
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator["FakePool"]:
+        raise OSError("connection refused")
+        yield self
+
+
+async def test_a_result_that_cannot_be_recorded_is_still_shown_with_the_reason() -> None:
+    runs = SlowRuns()
+    progress = runs.start(as_pool(BrokenPool()), "token a")
+    for _ in range(10):
+        runs.step.release()
+    await wait_until(lambda: not runs.running)
+    assert progress.finished is not None
+    assert progress.error == "the result was not recorded: OSError: connection refused"
