@@ -29,6 +29,11 @@ from services.audit.verification_log import Verification
 from services.audit.verify import count_rows, verify_store
 
 
+def trusted_keys(key_dir: Path | None) -> dict[str, Any]:
+    """The public keys this process knows (none where it holds no key folder: verify then says so)."""
+    return public_keys(key_dir) if key_dir is not None and key_dir.exists() else {}
+
+
 @dataclass
 class Progress:
     """A running verification: what it is doing and how far it got (read by the page while it runs)."""
@@ -90,7 +95,7 @@ class Verifications:
             progress.error = f"the result was not recorded: {type(error).__name__}: {error}"
 
     def _verify(self, progress: Progress) -> Verification:
-        keys = public_keys(self.key_dir) if self.key_dir is not None and self.key_dir.exists() else {}
+        keys = trusted_keys(self.key_dir)
         progress.begin("chain", count_rows(self.database_url))
         report = verify_store(self.database_url, keys, on_row=lambda _row: progress.advance())
         progress.begin("snapshots", count_snapshots(self.database_url))
@@ -119,7 +124,7 @@ class CheckpointLine:
 
 def recent_checkpoints(database_url: str, key_dir: Path | None, limit: int = 20) -> list[CheckpointLine]:
     """The newest signed checkpoints, each with whether its signature verifies with the known public keys."""
-    keys = public_keys(key_dir) if key_dir is not None and key_dir.exists() else {}
+    keys = trusted_keys(key_dir)
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT coalesce(max(checkpoint_id), 0) FROM public.jejak_checkpoints").fetchone()
         newest = int(row[0]) if row else 0
@@ -145,7 +150,7 @@ def zipped_bundle(
     database_url: str, key_dir: Path | None, recorded_from: date | None, recorded_to: date | None
 ) -> tuple[Path, Exported, Callable[[], None]]:
     """Export the bundle into a temporary folder and zip it; (the zip, what was exported, how to clean up)."""
-    keys: dict[str, Any] = public_keys(key_dir) if key_dir is not None and key_dir.exists() else {}
+    keys = trusted_keys(key_dir)
     work = Path(tempfile.mkdtemp(prefix="jejak-bundle-"))
     try:
         selection = Selection(recorded_from=recorded_from, recorded_to=recorded_to)

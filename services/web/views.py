@@ -137,15 +137,17 @@ def staff_rows(
     sort: str | None = None,
 ) -> list[StaffRow]:
     """The unit's staff joined with their flags, filtered by name/NIP text and target, then sorted."""
-    standing = {row["nip"]: row for row in eligibility}
-    rows = [
-        StaffRow(
-            row["nip"], row["name"], row["asn_kind"], float(row["jp"]), float(row["target"]), bool(row["meets_target"]),
-            _flags(standing.get(row["nip"], {})), standing.get(row["nip"], {}).get("last_predikat"),
-            standing.get(row["nip"], {}).get("last_predikat_year"),
-        )
-        for row in staff
-    ]  # fmt: skip
+    standing_of = {row["nip"]: row for row in eligibility}
+    rows = []
+    for row in staff:
+        standing = standing_of.get(row["nip"], {})
+        rows.append(
+            StaffRow(
+                row["nip"], row["name"], row["asn_kind"], float(row["jp"]), float(row["target"]),
+                bool(row["meets_target"]), _flags(standing), standing.get("last_predikat"),
+                standing.get("last_predikat_year"),
+            )
+        )  # fmt: skip
     if text:
         needle = text.casefold().strip()
         rows = [row for row in rows if needle in row.name.casefold() or needle in row.nip]
