@@ -27,6 +27,8 @@ class BenchConfig:
     growth_probe: int = 5000
     """At least this many submissions, about a few people's whole decade, timed on top of each growth size's history
     (the same ones at every size: see growth.py). 5,000 keeps each timed stage several seconds long."""
+    growth_repeats: int = 5
+    """Timed runs of the probe per growth size, each on a restored copy of the same history (embedded servers)."""
     stage_timeout: float = 3600.0
     fsync: bool = True
     quick: bool = False
@@ -50,6 +52,7 @@ QUICK: dict[str, Any] = {
     "api_requests": 1000,
     "growth_sizes": (10_000,),
     "growth_probe": 2000,
+    "growth_repeats": 3,
     "stage_timeout": 120.0,
 }
 """4,000 submissions per stage (long enough that a stage's start-up does not dominate), two repeats,
@@ -87,6 +90,9 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--api-requests", type=int, help="requests per API path")
     parser.add_argument("--growth-sizes", type=sizes, help="stored events of history, e.g. 10k,100k,1M or none")
     parser.add_argument("--growth-probe", type=int, help="submissions measured on top of each history")
+    parser.add_argument(
+        "--growth-repeats", type=int, help="timed runs of the probe per size, on the same restored history (default 5)"
+    )
     parser.add_argument("--stage-timeout", type=float, help="seconds before a stage is reported as not finished")
     parser.add_argument("--no-fsync", action="store_true", help="JetStream without sync_interval: always")
     parser.add_argument("--output", type=Path, help="folder for the JSON results")

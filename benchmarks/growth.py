@@ -19,6 +19,14 @@ the same store freshly written). So before each timed stage the database is sett
 operator would after a bulk load: ``VACUUM (ANALYZE)``, ``CHECKPOINT``, and no autovacuum worker
 running. Then ingest alone, the relay alone and the projections alone are timed over the probe.
 
+**Several timed runs of the probe per size, on identical data.** A probe of 5,000 submissions
+is a few seconds per stage, and one such run can land on a slow moment of the machine (one
+fast 10k run once made the projections look 20% slower at 1M). So with embedded servers, once
+the history is carried and the probe waits in INBOX, the servers are stopped and their folder
+copied; each timed run restores that copy and restarts the servers on it (PostgreSQL's buffers
+start empty every time, as after a restart), and the size's figure is the median of the runs,
+with each run kept. Servers given by ``JEJAK_*_URL`` cannot be restored: one run there.
+
 Degradation is each stage's per-event cost on top of the largest history against its cost on
 top of the smallest, in percent, when two or more sizes were measured (issue 6: "from 10k to
 1M"); with one size only, against the isolated stages on the (near-empty) store.
@@ -27,6 +35,7 @@ top of the smallest, in percent, when two or more sizes were measured (issue 6: 
 import asyncio
 import contextlib
 import math
+import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +49,7 @@ from benchmarks.probes import Probe, StageTimedOut
 from benchmarks.results import Results
 from benchmarks.stack import BenchStack
 from benchmarks.stages import StageRun, ingest_alone, projections_alone, relay_alone
-from benchmarks.stats import not_measured
+from benchmarks.stats import not_measured, summarize
 from benchmarks.workload import incoming
 from services.database import open_records
 from services.demo.city import City, Publication, generate_city
@@ -188,7 +197,7 @@ async def settle(owner_database_url: str, limit: float = SETTLE_LIMIT_SECONDS) -
     return time.perf_counter() - began
 
 
-async def one_size(
+async def prepare_size(
     stack: BenchStack,
     probe: Probe,
     config: BenchConfig,
@@ -197,7 +206,7 @@ async def one_size(
     log_dir: Path,
     found: dict[str, Any],
 ) -> None:
-    """Fill ``found`` as the measurements come in, so a stage that times out keeps the ones before it."""
+    """Write the history, let the relay and the projections carry it, and leave the probe waiting in INBOX."""
     submissions, seconds, refused = await preload(stack, probe, city.history(), stored)
     history = await probe.store_rows()
     if history < stored:
@@ -221,18 +230,48 @@ async def one_size(
         await projections_alone(stack, probe, log_dir, config.stage_timeout)
     ).rate
     await publish_city(replace(city.city, events=city.probe), stack.sender_url, concurrency=256)
-    found["settle_seconds"] = []
+
+
+async def time_probe(
+    stack: BenchStack,
+    probe: Probe,
+    config: BenchConfig,
+    city: GrowthCity,
+    log_dir: Path,
+    runs: dict[str, list[StageRun]],
+    settled: list[float],
+) -> None:
+    """Ingest alone, the relay alone, the projections alone over the waiting probe, each on a settled database.
+
+    Appends to ``runs`` as each stage finishes, so a stage that times out keeps the ones before it.
+    """
     timed: dict[str, Callable[[], Awaitable[StageRun]]] = {
         "ingest": lambda: ingest_alone(stack, probe, len(city.probe), log_dir, config.stage_timeout),
         "relay": lambda: relay_alone(stack, probe, log_dir, config.stage_timeout),
         "projections": lambda: projections_alone(stack, probe, log_dir, config.stage_timeout),
     }
     for stage, measure in timed.items():
-        found["settle_seconds"].append(round(await settle(stack.owner_database_url), 1))
-        run = await measure()
-        found[stage] = run.rate
-        if run.cpu is not None:
-            found[f"{stage}_cpu_ms_per_item"] = {k: round(v, 3) for k, v in run.cpu.per_item_ms(run.items).items()}
+        settled.append(round(await settle(stack.owner_database_url), 1))
+        runs.setdefault(stage, []).append(await measure())
+
+
+def summarize_size(found: dict[str, Any], runs: dict[str, list[StageRun]]) -> None:
+    """Each stage's median rate over the probe's timed runs, the runs, their spread and the median CPU per item."""
+    for stage in STAGES:
+        done = runs.get(stage, [])
+        if not done:
+            continue
+        rates = [run.rate for run in done]
+        summary = summarize(rates)
+        found[stage] = summary.median
+        found[f"{stage}_runs"] = [round(value, 1) for value in rates]
+        found[f"{stage}_spread_pct"] = round(summary.spread_pct, 1)
+        cpus = [run.cpu.per_item_ms(run.items) for run in done if run.cpu is not None]
+        kinds = sorted({kind for cpu in cpus for kind in cpu})
+        if kinds:
+            found[f"{stage}_cpu_ms_per_item"] = {
+                kind: round(statistics.median(cpu[kind] for cpu in cpus if kind in cpu), 3) for kind in kinds
+            }
 
 
 def degradation(results: Results) -> None:

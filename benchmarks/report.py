@@ -75,7 +75,9 @@ def table(doc: dict[str, Any], judged: list[Judged]) -> Table:
     for name, found in sorted(doc["growth"].get("sizes", {}).items(), key=lambda item: int(item[0])):
         for stage, unit in (("ingest", "submissions/s"), ("relay", "events/s"), ("projections", "events/s")):
             value = found.get(stage) if isinstance(found, dict) else found
-            out.add_row(f"growth: {stage} on {int(name):,} stored events", show(value), "", unit, "", "")
+            runs = found.get(f"{stage}_runs", []) if isinstance(found, dict) else []
+            spread = f"{show(min(runs))}-{show(max(runs))}, n={len(runs)}" if runs else ""
+            out.add_row(f"growth: {stage} on {int(name):,} stored events", show(value), spread, unit, "", "")
     out.add_section()
     for verdict in judged:
         unit = verdict.target.unit.strip()

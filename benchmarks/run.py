@@ -8,9 +8,11 @@ with the reason, and the run goes on: a benchmark that stops at the first slow s
 """
 
 import asyncio
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,21 @@ from typing import Any
 from benchmarks.baselines import cycled, jetstream_baselines, postgres_baselines
 from benchmarks.config import BenchConfig, parse_args
 from benchmarks.endtoend import E2E, end_to_end
-from benchmarks.growth import GrowthCity, degradation, growth_city, one_size
+from benchmarks.growth import (
+    STAGES,
+    GrowthCity,
+    degradation,
+    growth_city,
+    prepare_size,
+    summarize_size,
+    time_probe,
+)
 from benchmarks.probes import Probe, close_probe, open_probe
 from benchmarks.reference import naive_end_to_end
 from benchmarks.report import machine_facts, print_report, write
 from benchmarks.results import Results, document, shape_errors
-from benchmarks.stack import BenchStack, bench_settings, fresh_stack, given_servers
-from benchmarks.stages import STEPS, isolated_stages
+from benchmarks.stack import BenchStack, bench_settings, copy_home, fresh_stack, given_servers, stack_on
+from benchmarks.stages import STEPS, StageRun, isolated_stages
 from benchmarks.targets import judge_all
 from benchmarks.workload import Workload, make_workload, publish_part
 
@@ -36,7 +46,8 @@ BASELINES = (
 )
 NAIVE = ("naive.end_to_end", "naive reference end to end (benchmarks/naive.py)", "submissions/s")
 
-Step = Callable[[BenchStack, Probe], Awaitable[None]]
+Step = Callable[[BenchStack, Probe, Workload], Awaitable[None]]
+"""What runs on one stack, given its probe and the workload."""
 
 
 class Bench:
@@ -66,15 +77,26 @@ class Bench:
             latency_events=self.config.latency_events * 3 // 2,  # a spare half: see end_to_end's latency
         )
 
-    def on_stack(self, what: str, step: Callable[[BenchStack, Probe, Workload], Awaitable[None]]) -> None:
-        """Run ``step`` on a fresh stack; any failure becomes a note (the figures it owed stay not measured)."""
+    def on_stack(
+        self,
+        what: str,
+        step: Step,
+        servers: Callable[[], AbstractContextManager[BenchStack]] | None = None,
+    ) -> bool:
+        """Run ``step`` on a fresh stack (or ``servers``); a failure becomes a note (its figures stay not measured).
+
+        True when the step finished.
+        """
         self.uses += 1
         workload, began = self.workload_for(self.uses), time.monotonic()
         try:
-            with fresh_stack(self.settings) as stack:
+            with (servers or (lambda: fresh_stack(self.settings)))() as stack:
                 asyncio.run(self._with_probe(stack, workload, step))
         except Exception as error:  # noqa: BLE001 (reported in the table and the JSON; the run goes on)
             self.results.notes.append(f"{what} failed: {type(error).__name__}: {error}"[:1500])
+            return False
+        else:
+            return True
         finally:
             self.seconds[what] = round(time.monotonic() - began, 1)
 
@@ -107,16 +129,48 @@ class Bench:
         self.results.add(*NAIVE, await naive_end_to_end(stack, probe, workload, self.logs, self.config.stage_timeout))
 
     def growth(self, stored: int, city: GrowthCity) -> None:
+        """The probe on top of ``stored`` events: timed ``growth_repeats`` times on restored copies (embedded)."""
         sizes = self.results.growth.setdefault("sizes", {})
-
         found: dict[str, Any] = sizes.setdefault(str(stored), {})
+        runs: dict[str, list[StageRun]] = {}
+        settled: list[float] = []
+        found["settle_seconds"] = settled
+        what = f"growth at {stored:,} stored events"
 
-        async def step(stack: BenchStack, probe: Probe, _: Workload) -> None:
-            await one_size(stack, probe, self.config, city, stored, self.logs, found)
+        async def prepare(stack: BenchStack, probe: Probe, _: Workload) -> None:
+            await prepare_size(stack, probe, self.config, city, stored, self.logs, found)
 
-        self.on_stack(f"growth at {stored:,} stored events", step)
-        for stage in ("ingest", "relay", "projections"):
+        async def timed(stack: BenchStack, probe: Probe, _: Workload) -> None:
+            await time_probe(stack, probe, self.config, city, self.logs, runs, settled)
+
+        async def both(stack: BenchStack, probe: Probe, workload: Workload) -> None:
+            await prepare(stack, probe, workload)
+            await timed(stack, probe, workload)
+
+        if given_servers():
+            self.on_stack(what, both)
+        else:
+            self.growth_restored(what, prepare, timed, found)
+        summarize_size(found, runs)
+        for stage in STAGES:
             found.setdefault(stage, f"not measured: see the notes for growth at {stored:,}")
+
+    def growth_restored(self, what: str, prepare: Step, timed: Step, found: dict[str, Any]) -> None:
+        """Prepare once, stop, keep a copy of the servers' folder; then each timed run on a fresh copy of it."""
+        folder = Path(tempfile.mkdtemp(prefix="jejak-bench-growth-"))
+        folder.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
+        home, saved = folder / "home", folder / "saved"
+        try:
+            if not self.on_stack(what, prepare, lambda: stack_on(self.settings, home, fresh=True)):
+                return
+            found["copy_seconds"] = round(copy_home(home, saved), 1)
+            restored: list[float] = []
+            found["restore_seconds"] = restored
+            for run in range(1, self.config.growth_repeats + 1):
+                restored.append(round(copy_home(saved, home), 1))
+                self.on_stack(f"{what}, timed run {run}", timed, lambda: stack_on(self.settings, home, fresh=False))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def run(self) -> dict[str, Any]:
         last = self.config.repeats - 1
@@ -146,6 +200,11 @@ class Bench:
                 "growth histories were written through ingest's record_batch() directly, not through NATS "
                 "(see growth.py)"
             )
+            if given_servers():
+                self.results.notes.append(
+                    "growth on given servers: one timed run of the probe per size (only embedded servers are restored "
+                    "to time it again on the same history)"
+                )
         return document(self.results, run=self.run_facts(), machine=self.machine)
 
     def run_facts(self) -> dict[str, Any]:

@@ -9,7 +9,9 @@ stages run one after another on the same data instead; nothing else may run agai
 import asyncio
 import os
 import shutil
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from pathlib import Path
 from services.nats_login import services_nats_url
 from services.provision import provision
 from services.runtime.embedded import ServerUrls
-from services.runtime.scratch import scratch_servers
+from services.runtime.scratch import Scratch, scratch_servers, servers_on
 from services.settings import Settings
 
 
@@ -84,6 +86,29 @@ def fresh_stack(settings: Settings) -> Iterator[BenchStack]:
             shutil.rmtree(home, ignore_errors=True)
         return
     with scratch_servers(settings, prefix="jejak-bench-") as scratch:
-        urls = scratch.urls
-        owner = urls.owner_database_url or urls.database_url
-        yield BenchStack(urls.nats_url, urls.database_url, owner, scratch.settings, scratch.settings.home, urls)
+        yield embedded_stack(scratch)
+
+
+def embedded_stack(scratch: Scratch) -> BenchStack:
+    urls = scratch.urls
+    owner = urls.owner_database_url or urls.database_url
+    return BenchStack(urls.nats_url, urls.database_url, owner, scratch.settings, scratch.settings.home, urls)
+
+
+@contextmanager
+def stack_on(settings: Settings, home: Path, *, fresh: bool) -> Iterator[BenchStack]:
+    """Embedded servers on ``home``, kept when they stop: provisioned when ``fresh``, else restarted on its data."""
+    with servers_on(settings, home, fresh=fresh) as scratch:
+        yield embedded_stack(scratch)
+
+
+def copy_home(source: Path, target: Path) -> float:
+    """Copy a stopped stack's folder, owners and modes kept (PostgreSQL's files belong to its own user); seconds.
+
+    ``target`` is replaced. ``cp -a`` rather than ``shutil.copytree``, which keeps modes but not owners.
+    """
+    began = time.perf_counter()
+    shutil.rmtree(target, ignore_errors=True)
+    cp = shutil.which("cp") or "/bin/cp"
+    subprocess.run([cp, "-a", str(source), str(target)], check=True, capture_output=True)  # noqa: S603 (our own paths)
+    return time.perf_counter() - began

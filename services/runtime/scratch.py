@@ -28,24 +28,38 @@ class Scratch:
 
 
 @contextmanager
-def scratch_servers(settings: Settings, prefix: str = "jejak-scratch-") -> Iterator[Scratch]:
-    home = Path(tempfile.mkdtemp(prefix=prefix))
-    home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
+def servers_on(settings: Settings, home: Path, *, fresh: bool) -> Iterator[Scratch]:
+    """The embedded servers with their data in ``home``, on free loopback ports; stopped on exit, data kept.
+
+    ``fresh``: provision them (a new home). Otherwise the servers restart on what ``home`` already
+    holds (an earlier run's, or a copy of it), with no provisioning: the benchmark restores a
+    stopped stack's copy this way to time the same step several times on identical data.
+    """
     settings = settings.model_copy(update={"home": home})
-    try:
-        with embedded_servers(
-            home,
-            nats_port=free_port(),
-            nats_monitor_port=free_port(),
-            postgres_port=free_port(),
-            postgres_os_user=settings.embedded_postgres_os_user,
-            nats_sync_always=settings.nats_sync_always,
-            senders=load_senders(settings.senders_file),
-        ) as urls:
-            began = time.monotonic()
+    with embedded_servers(
+        home,
+        nats_port=free_port(),
+        nats_monitor_port=free_port(),
+        postgres_port=free_port(),
+        postgres_os_user=settings.embedded_postgres_os_user,
+        nats_sync_always=settings.nats_sync_always,
+        senders=load_senders(settings.senders_file),
+    ) as urls:
+        began = time.monotonic()
+        if fresh:
             asyncio.run(
                 provision(settings, urls.nats_url, urls.database_url, urls.admin_database_url, urls.owner_database_url)
             )
-            yield Scratch(settings, urls, time.monotonic() - began)
+        yield Scratch(settings, urls, time.monotonic() - began)
+
+
+@contextmanager
+def scratch_servers(settings: Settings, prefix: str = "jejak-scratch-") -> Iterator[Scratch]:
+    """Fresh servers in a new temporary folder, provisioned; the folder is removed on exit."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
+    try:
+        with servers_on(settings, home, fresh=True) as scratch:
+            yield scratch
     finally:
         shutil.rmtree(home, ignore_errors=True)

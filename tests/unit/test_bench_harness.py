@@ -4,10 +4,11 @@ import pytest
 
 from benchmarks.config import QUICK, parse_args, sizes
 from benchmarks.cpu import CpuReading
-from benchmarks.growth import STORED_PER_SUBMISSION, degradation, growth_city, split_probe
+from benchmarks.growth import STORED_PER_SUBMISSION, degradation, growth_city, split_probe, summarize_size
 from benchmarks.latency import LatencyRun
 from benchmarks.report import cpu_medians
 from benchmarks.results import REQUIRED_KEYS, Results, document, lookup, shape_errors
+from benchmarks.stages import StageRun
 from benchmarks.stats import is_not_measured, not_measured, percentile, ratio, summarize
 from benchmarks.targets import Verdict, judge_all
 from services.demo.city import generate_city
@@ -164,3 +165,26 @@ def test_every_growth_size_gets_the_same_probe() -> None:
 def test_a_smallest_size_the_probes_early_years_would_overfill_is_refused() -> None:
     with pytest.raises(ValueError, match="smaller --growth-probe"):
         growth_city(parse_args(["--growth-sizes", "1k", "--growth-probe", "2000"]), seed=3)
+
+
+def test_a_growth_size_is_the_median_of_its_timed_runs_with_each_run_kept() -> None:
+    def run(seconds: float, service_cpu: float) -> StageRun:
+        return StageRun(items=1000, seconds=seconds, peak_rss_mb=100.0, cpu=CpuReading(service_cpu, {"postgres": 0.2}))
+
+    found: dict[str, object] = {"projections": not_measured("an earlier step did not finish")}
+    runs = {"ingest": [run(0.5, 0.3), run(1.0, 0.4), run(0.4, 0.5)], "relay": [run(2.0, 0.1)]}
+    summarize_size(found, runs)
+
+    assert found["ingest"] == pytest.approx(2000.0)  # rates 2000, 1000, 2500: the median, not the mean
+    assert found["ingest_runs"] == [2000.0, 1000.0, 2500.0]
+    assert found["ingest_spread_pct"] == pytest.approx(75.0)
+    assert found["ingest_cpu_ms_per_item"] == pytest.approx({"service": 0.4, "postgres": 0.2, "total": 0.6})
+    assert found["relay"] == pytest.approx(500.0)
+    assert is_not_measured(found["projections"])  # no run finished: the reason stays
+    assert "projections_runs" not in found
+
+
+def test_growth_repeats_default_and_quick() -> None:
+    assert parse_args([]).growth_repeats == 5
+    assert parse_args(["--quick"]).growth_repeats == QUICK["growth_repeats"]
+    assert parse_args(["--growth-repeats", "2"]).growth_repeats == 2
