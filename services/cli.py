@@ -73,6 +73,7 @@ def servers(settings: Settings) -> Iterator[ServerUrls]:
         nats_monitor_port=settings.embedded_nats_monitor_port,
         postgres_port=settings.embedded_postgres_port,
         postgres_os_user=settings.embedded_postgres_os_user,
+        postgres_shared_buffers=settings.embedded_postgres_shared_buffers,
         nats_sync_always=settings.nats_sync_always,
         senders=load_senders(settings.senders_file),
     ) as urls:

@@ -17,7 +17,7 @@ from services.store_roles import (
     password_of,
     role_of,
 )
-from services.tokens import TOKENS_TABLE
+from services.tokens import TOKENS_NOTIFY, TOKENS_TABLE
 
 
 def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[str, str]:
@@ -92,6 +92,8 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             conn.execute(KEYS_INDEX)
             conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
+            for notify in TOKENS_NOTIFY:
+                conn.execute(notify)
             conn.execute(VERIFICATIONS_TABLE)
     return separate
 

@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.runtime.postgres_server import SHARED_BUFFERS
+
 
 class Settings(BaseSettings):
     """Where the servers are and how the streams and services behave.
@@ -46,6 +48,12 @@ class Settings(BaseSettings):
     embedded_postgres_os_user: str = Field(
         default="nobody",
         description="PostgreSQL refuses to run as root; as root it runs as this user.",
+    )
+    embedded_postgres_shared_buffers: str = Field(
+        default=SHARED_BUFFERS,
+        pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="The embedded PostgreSQL's shared_buffers: enough for the store's indexes keeps a growing "
+        "history as fast to write as a small one (docs/performance.md, Growth). A province wants several GB.",
     )
     nats_sync_always: bool = Field(
         default=True,

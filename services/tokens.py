@@ -49,6 +49,21 @@ CREATE TABLE IF NOT EXISTS api_token (
     CHECK ((role = 'opd') = (opd IS NOT NULL))
 )""").format(roles=sql.SQL(", ").join(sql.Literal(role.value) for role in Role))
 
+TOKENS_CHANNEL = "jejak_api_tokens"
+"""Notified (at commit) whenever a token is revoked, changed or deleted: the API forgets the holders it kept."""
+
+TOKENS_NOTIFY: list[sql.Composed | sql.SQL] = [
+    sql.SQL(
+        "CREATE OR REPLACE FUNCTION api_token_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN PERFORM pg_catalog.pg_notify({channel}, TG_OP); RETURN NULL; END $$"
+    ).format(channel=sql.Literal(TOKENS_CHANNEL)),
+    sql.SQL(
+        "CREATE OR REPLACE TRIGGER api_token_changed AFTER UPDATE OR DELETE OR TRUNCATE "
+        "ON api_token FOR EACH STATEMENT EXECUTE FUNCTION api_token_changed()"
+    ),
+]
+"""A new token needs no notification: only live tokens are kept, and a new one was never refused for good."""
+
 _COLUMNS = sql.SQL("token_id, role, opd, label, created_at, revoked_at")
 _INSERT = sql.SQL("""
 INSERT INTO api_token (token_id, secret_sha256, role, opd, label)
@@ -157,7 +172,7 @@ async def list_tokens(cur: AsyncCursor[Any]) -> list[TokenRecord]:
 
 
 async def revoke(cur: AsyncCursor[Any], token_id: str) -> TokenRecord | None:
-    """Revoke at once (every request checks); None for an unknown id. Revoking again keeps the first time."""
+    """Revoke at once (the API hears of it at commit); None for an unknown id. Revoking again keeps the first time."""
     await cur.execute(_REVOKE, {"token_id": token_id})
     row = await cur.fetchone()
     return None if row is None else _record(row)

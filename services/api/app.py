@@ -13,11 +13,13 @@ from psycopg import IsolationLevel
 
 from contracts.reference import training_kinds
 from projections import competency, rejections
+from projections.tracking import READ_MODELS_CHANNEL
 from services.api import audit_routes, complaints_routes, performance_routes, reports, standing_routes, status
-from services.api.answer_cache import AnswerCache, following
+from services.api.answer_cache import AnswerCache
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
+from services.api.notifications import following
 from services.api.schemas import (
     ActivityOut,
     CompetencyHistoryOut,
@@ -29,7 +31,9 @@ from services.api.schemas import (
     RejectionSummaryOut,
 )
 from services.api.status import connect_nats
+from services.api.token_cache import TokenCache
 from services.database import read_pool
+from services.tokens import TOKENS_CHANNEL
 from services.web import routes as web
 from services.web.audit_runs import Verifications
 from services.web.session import SessionKeys, ephemeral_keys
@@ -49,8 +53,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.answers = AnswerCache()
-        async with read_pool(database_url) as pool, following(database_url, app.state.answers):
+        app.state.answers, app.state.tokens = AnswerCache(), TokenCache()
+        followers = {READ_MODELS_CHANNEL: app.state.answers, TOKENS_CHANNEL: app.state.tokens}
+        async with read_pool(database_url) as pool, following(database_url, followers):
             app.state.pool = pool
             app.state.nats = await connect_nats(nats_url)
             try:

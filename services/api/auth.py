@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Security
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncCursor
 
@@ -18,6 +18,7 @@ from projections.directory import unit_of
 from services import tokens
 from services.api.dependencies import Pool
 from services.api.schemas import ErrorOut, InvalidOut
+from services.api.token_cache import TokenCache
 from services.tokens import Role
 
 bearer = HTTPBearer(
@@ -56,16 +57,27 @@ def unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
 
 
 async def caller_of(
-    pool: Pool, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+    request: Request, pool: Pool, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> Caller:
-    """The live token's holder; checked on every request, so a revocation takes effect at once."""
+    """The live token's holder, from the token store or from what this process heard of it.
+
+    A revocation takes effect once its notification arrives (milliseconds): see ``token_cache``.
+    """
     if credentials is None:
         raise unauthorized("send Authorization: Bearer <token>; `jejak tokens create` makes one")
+    kept: TokenCache | None = getattr(request.app.state, "tokens", None)
+    token = credentials.credentials
+    if kept is not None and (caller := kept.holder(token)) is not None:
+        return caller
+    generation = kept.generation if kept is not None else 0
     async with pool.connection() as conn, conn.cursor() as cur:
-        found = await tokens.verify(cur, credentials.credentials)
+        found = await tokens.verify(cur, token)
     if found is None:
         raise unauthorized("the token is unknown, wrong or revoked", 'Bearer error="invalid_token"')
-    return Caller(found.token_id, found.role, found.opd)
+    caller = Caller(found.token_id, found.role, found.opd)
+    if kept is not None:
+        kept.keep(token, generation, caller)
+    return caller
 
 
 def allowed(*roles: Role) -> Callable[..., Awaitable[Caller]]:

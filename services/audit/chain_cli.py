@@ -53,7 +53,12 @@ def reachable_store(settings: Settings, database_url: str) -> Iterator[str]:
         if settings.database_url is not None or not (data / "data" / "PG_VERSION").exists():
             raise
         console.print(f"PostgreSQL is not running: starting the embedded one ({data}) for this command")
-        server = start_postgres(data, settings.embedded_postgres_port, settings.embedded_postgres_os_user)
+        server = start_postgres(
+            data,
+            settings.embedded_postgres_port,
+            settings.embedded_postgres_os_user,
+            settings.embedded_postgres_shared_buffers,
+        )
         try:
             yield database_url
         finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.runtime.nats_auth import CredentialsError, NatsCredentials
 from services.runtime.nats_server import start_nats
-from services.runtime.postgres_server import start_postgres
+from services.runtime.postgres_server import SHARED_BUFFERS, start_postgres
 from services.senders import Senders
 
 DATABASE = "jejak"
@@ -54,13 +54,14 @@ def embedded_servers(
     nats_monitor_port: int,
     postgres_port: int,
     postgres_os_user: str,
+    postgres_shared_buffers: str = SHARED_BUFFERS,
     nats_sync_always: bool,
     senders: Senders,
 ) -> Iterator[ServerUrls]:
     """NATS and PostgreSQL with their data under ``home``; both stopped on exit, data kept."""
     began = time.monotonic()
     with ExitStack() as stack:
-        postgres = start_postgres(home / "postgres", postgres_port, postgres_os_user)
+        postgres = start_postgres(home / "postgres", postgres_port, postgres_os_user, postgres_shared_buffers)
         stack.callback(postgres.stop)
         nats = start_nats(
             nats_data_dir(home), nats_port, nats_monitor_port, sync_always=nats_sync_always, senders=senders

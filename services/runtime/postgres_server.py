@@ -97,8 +97,9 @@ def postgres_bin_dir(user: OsUser, copies_under: Path | None = None) -> Path:
 
 
 SHARED_BUFFERS = "512MB"
-"""initdb's 128 MB holds the indexes of a small store only: at 1M stored events ingest's PostgreSQL
-cost per submission nearly doubled as index pages were read back in (docs/performance.md, Growth)."""
+"""The default (``JEJAK_EMBEDDED_POSTGRES_SHARED_BUFFERS``). initdb's 128 MB holds the indexes of a
+small store only: at 1M stored events ingest's PostgreSQL cost per submission nearly doubled as
+index pages were read back in (docs/performance.md, Growth)."""
 
 
 @dataclass
@@ -110,6 +111,7 @@ class PostgresServer:
     user: OsUser
     log_file: Path
     bin_dir: Path
+    shared_buffers: str = SHARED_BUFFERS
 
     def url(self, database: str, role: str = SUPERUSER) -> str:
         return f"postgresql://{role}@127.0.0.1:{self.port}/{database}"
@@ -153,7 +155,7 @@ class PostgresServer:
     def start(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-            f"-c shared_buffers={SHARED_BUFFERS}"
+            f"-c shared_buffers={self.shared_buffers}"
         )
         result = self._run(
             "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
@@ -167,7 +169,9 @@ class PostgresServer:
         self._check(result, "stopping PostgreSQL")
 
 
-def start_postgres(data_root: Path, port: int, os_user_when_root: str) -> PostgresServer:
+def start_postgres(
+    data_root: Path, port: int, os_user_when_root: str, shared_buffers: str = SHARED_BUFFERS
+) -> PostgresServer:
     """Initialise (first time) and start PostgreSQL with its data in ``data_root/data``."""
     data_root.mkdir(parents=True, exist_ok=True)
     user = OsUser.for_postgres(os_user_when_root)
@@ -176,7 +180,7 @@ def start_postgres(data_root: Path, port: int, os_user_when_root: str) -> Postgr
     log_file = data_root / "postgres.log"
     log_file.touch()
     user.own(log_file)
-    server = PostgresServer(data_root / "data", port, user, log_file, postgres_bin_dir(user))
+    server = PostgresServer(data_root / "data", port, user, log_file, postgres_bin_dir(user), shared_buffers)
     server.init_if_new()
     if server.running():  # left over from a run that was killed: restart it on our port
         server.stop()

@@ -42,6 +42,7 @@ def servers_on(settings: Settings, home: Path, *, fresh: bool) -> Iterator[Scrat
         nats_monitor_port=free_port(),
         postgres_port=free_port(),
         postgres_os_user=settings.embedded_postgres_os_user,
+        postgres_shared_buffers=settings.embedded_postgres_shared_buffers,
         nats_sync_always=settings.nats_sync_always,
         senders=load_senders(settings.senders_file),
     ) as urls:

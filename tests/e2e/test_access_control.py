@@ -81,6 +81,24 @@ async def test_without_a_live_token_everything_but_health_and_docs_is_401(
         assert (await anonymous.get(open_path)).status_code == 200, open_path
 
 
+async def test_a_token_in_use_is_refused_as_soon_as_it_is_revoked(
+    stack: Stack, services: JejakProcess, api_as: ClientAs
+) -> None:
+    """The API keeps the holders of live tokens; a revocation's notification must make it forget at once."""
+    token = await new_token(stack.database_url, Role.BKPSDM)
+    client = await api_as(None)
+    for _ in range(3):  # checked once, then kept
+        assert (await client.get("/rejections?limit=1", headers=bearer(token))).status_code == 200
+    async with await psycopg.AsyncConnection.connect(stack.database_url) as conn, conn.cursor() as cur:
+        await tokens.revoke(cur, tokens.parse_token(token)[0])
+
+    async def refused() -> httpx.Response | None:
+        answer = await client.get("/rejections?limit=1", headers=bearer(token))
+        return answer if answer.status_code == 401 else None
+
+    assert "revoked" in (await eventually(refused, within=2, what="401 after the revocation")).json()["detail"]
+
+
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.BKPSDM])
 async def test_auditor_and_bkpsdm_read_every_employee_and_the_rejections(
     stack: Stack, api_as: ClientAs, role: Role

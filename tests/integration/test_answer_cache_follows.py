@@ -1,11 +1,19 @@
-"""The answer cache follows read-model changes through PostgreSQL notifications, and stops when it cannot."""
+"""The API's caches follow changes through PostgreSQL notifications, and stop when they cannot.
+
+Kept answers follow the read models; kept token holders follow the token store.
+"""
 
 import asyncio
 
 import psycopg
 import pytest
 
-from services.api.answer_cache import AnswerCache, follow_read_models
+from projections.tracking import READ_MODELS_CHANNEL
+from services import tokens
+from services.api.answer_cache import AnswerCache
+from services.api.auth import Caller
+from services.api.notifications import Follower, follow
+from services.api.token_cache import TokenCache
 from tests.conftest import Stack
 from tests.waiting import eventually
 
@@ -14,7 +22,8 @@ pytestmark = pytest.mark.integration
 
 async def test_a_projection_moving_its_position_starts_a_new_generation(stack: Stack) -> None:
     cache, ready = AnswerCache(), asyncio.Event()
-    task = asyncio.create_task(follow_read_models(stack.database_url, cache, retry_seconds=0.1, ready=ready))
+    followers = {READ_MODELS_CHANNEL: cache}
+    task = asyncio.create_task(follow(stack.database_url, followers, retry_seconds=0.1, ready=ready))
     try:
         await asyncio.wait_for(ready.wait(), 10)
         assert cache.live
@@ -47,3 +56,32 @@ async def test_a_projection_moving_its_position_starts_a_new_generation(stack: S
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert not cache.live
+
+
+async def test_a_revoked_token_is_forgotten_and_a_new_one_forgets_nothing(stack: Stack) -> None:
+    answers, kept, ready = AnswerCache(), TokenCache(), asyncio.Event()
+    followers: dict[str, Follower] = {READ_MODELS_CHANNEL: answers, tokens.TOKENS_CHANNEL: kept}
+    task = asyncio.create_task(follow(stack.database_url, followers, retry_seconds=0.1, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        async with await psycopg.AsyncConnection.connect(stack.database_url, autocommit=True) as conn:
+            async with conn.cursor() as cur:
+                issued = await tokens.create(cur, tokens.Role.BKPSDM)
+            kept.keep(issued.token, kept.generation, Caller(issued.record.token_id, tokens.Role.BKPSDM))
+            async with conn.cursor() as cur:
+                await tokens.create(cur, tokens.Role.PUBLIC)  # a new token changes no holder
+            await asyncio.sleep(0.3)
+            assert kept.holder(issued.token) == Caller(issued.record.token_id, tokens.Role.BKPSDM)
+            answers_generation = answers.generation
+            async with conn.cursor() as cur:
+                await tokens.revoke(cur, issued.record.token_id)
+
+        async def forgotten() -> bool | None:
+            return True if kept.holder(issued.token) is None else None
+
+        await eventually(forgotten, within=5, what="the revocation's notification")
+        assert answers.generation == answers_generation  # a token change leaves kept answers alone
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert not kept.live

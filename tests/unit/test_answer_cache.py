@@ -3,14 +3,14 @@
 from services.api.answer_cache import AnswerCache, Kept
 
 
-def kept(generation: int, body: bytes = b"{}") -> Kept:
-    return Kept(generation, body, "application/json")
+def kept(body: bytes = b"{}") -> Kept:
+    return Kept(body, "application/json")
 
 
 def test_an_answer_is_served_until_a_read_model_changes() -> None:
     cache = AnswerCache()
     cache.set_live(True)
-    cache.put(("q",), kept(cache.generation, b"old"))
+    cache.put(("q",), cache.generation, kept(b"old"))
     found = cache.get(("q",))
     assert found is not None
     assert found.body == b"old"
@@ -24,17 +24,17 @@ def test_an_answer_built_across_a_change_is_not_kept() -> None:
     cache.set_live(True)
     before = cache.generation
     cache.changed()  # notified while the answer was being built
-    cache.put(("q",), kept(before))
+    cache.put(("q",), before, kept())
     assert cache.get(("q",)) is None
     assert len(cache) == 0
 
 
 def test_nothing_is_served_or_kept_while_changes_are_not_followed() -> None:
     cache = AnswerCache()
-    cache.put(("q",), kept(cache.generation))
+    cache.put(("q",), cache.generation, kept())
     assert cache.get(("q",)) is None
     cache.set_live(True)
-    cache.put(("q",), kept(cache.generation))
+    cache.put(("q",), cache.generation, kept())
     cache.set_live(False)  # the listening connection was lost: notifications may be missed
     assert cache.get(("q",)) is None
     cache.set_live(True)
@@ -45,9 +45,9 @@ def test_the_least_recently_used_answer_goes_first() -> None:
     cache = AnswerCache(max_entries=2)
     cache.set_live(True)
     for name in ("a", "b"):
-        cache.put((name,), kept(cache.generation))
+        cache.put((name,), cache.generation, kept())
     assert cache.get(("a",)) is not None  # a is now the most recently used
-    cache.put(("c",), kept(cache.generation))
+    cache.put(("c",), cache.generation, kept())
     assert cache.get(("b",)) is None
     assert cache.get(("a",)) is not None
     assert cache.get(("c",)) is not None
