@@ -64,6 +64,11 @@ TOKENS_NOTIFY: list[sql.Composed | sql.SQL] = [
 ]
 """A new token needs no notification: only live tokens are kept, and a new one was never refused for good."""
 
+_NOTIFIED = sql.SQL(
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger "
+    "WHERE tgrelid = 'api_token'::regclass AND tgname = 'api_token_changed' AND tgenabled <> 'D')"
+)
+
 _COLUMNS = sql.SQL("token_id, role, opd, label, created_at, revoked_at")
 _INSERT = sql.SQL("""
 INSERT INTO api_token (token_id, secret_sha256, role, opd, label)
@@ -163,6 +168,13 @@ async def verify(cur: AsyncCursor[Any], token: str) -> TokenRecord | None:
         return None
     found = _record(row)
     return found if found.revoked_at is None else None
+
+
+async def changes_notified(cur: AsyncCursor[Any]) -> bool:
+    """Whether the store announces token changes: a store provisioned before the trigger does not (run provision)."""
+    await cur.execute(_NOTIFIED)
+    row = await cur.fetchone()
+    return bool(row and row[0])
 
 
 async def list_tokens(cur: AsyncCursor[Any]) -> list[TokenRecord]:

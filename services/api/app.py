@@ -1,5 +1,6 @@
 """FastAPI application: health, competency history and rejections, each route behind a bearer token."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -10,16 +11,18 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from psycopg import IsolationLevel
+from psycopg_pool import AsyncConnectionPool
 
 from contracts.reference import training_kinds
 from projections import competency, rejections
 from projections.tracking import READ_MODELS_CHANNEL
+from services import tokens
 from services.api import audit_routes, complaints_routes, performance_routes, reports, standing_routes, status
 from services.api.answer_cache import AnswerCache
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
-from services.api.notifications import following
+from services.api.notifications import Follower, following
 from services.api.schemas import (
     ActivityOut,
     CompetencyHistoryOut,
@@ -38,6 +41,23 @@ from services.web import routes as web
 from services.web.audit_runs import Verifications
 from services.web.session import SessionKeys, ephemeral_keys
 
+log = logging.getLogger(__name__)
+
+
+async def what_to_follow(pool: AsyncConnectionPool, answers: AnswerCache, kept: TokenCache) -> dict[str, Follower]:
+    """The read models always; token holders only when the store announces token changes.
+
+    A store provisioned before the token trigger never would: keeping holders there would let a
+    revoked token through until the API restarts, so every request checks its token instead.
+    """
+    followers: dict[str, Follower] = {READ_MODELS_CHANNEL: answers}
+    async with pool.connection() as conn, conn.cursor() as cur:
+        if await tokens.changes_notified(cur):
+            followers[TOKENS_CHANNEL] = kept
+        else:
+            log.warning("api_token announces no changes (run `jejak provision`): every request checks its token")
+    return followers
+
 
 def create_app(
     database_url: str,
@@ -54,15 +74,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.answers, app.state.tokens = AnswerCache(), TokenCache()
-        followers = {READ_MODELS_CHANNEL: app.state.answers, TOKENS_CHANNEL: app.state.tokens}
-        async with read_pool(database_url) as pool, following(database_url, followers):
-            app.state.pool = pool
-            app.state.nats = await connect_nats(nats_url)
-            try:
-                yield
-            finally:
-                if app.state.nats is not None:
-                    await app.state.nats.close()
+        async with read_pool(database_url) as pool:
+            followers = await what_to_follow(pool, app.state.answers, app.state.tokens)
+            async with following(database_url, followers):
+                app.state.pool = pool
+                app.state.nats = await connect_nats(nats_url)
+                try:
+                    yield
+                finally:
+                    if app.state.nats is not None:
+                        await app.state.nats.close()
 
     app = FastAPI(
         title="Jejak report API",

@@ -11,9 +11,11 @@ import pytest
 from projections.tracking import READ_MODELS_CHANNEL
 from services import tokens
 from services.api.answer_cache import AnswerCache
+from services.api.app import what_to_follow
 from services.api.auth import Caller
 from services.api.notifications import Follower, follow
 from services.api.token_cache import TokenCache
+from services.database import read_pool
 from tests.conftest import Stack
 from tests.waiting import eventually
 
@@ -85,3 +87,18 @@ async def test_a_revoked_token_is_forgotten_and_a_new_one_forgets_nothing(stack:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert not kept.live
+
+
+async def test_a_store_that_announces_no_token_changes_gets_no_token_holders_kept(stack: Stack) -> None:
+    """A store provisioned before the trigger: keeping holders would let a revoked token through."""
+    answers, kept = AnswerCache(), TokenCache()
+    async with read_pool(stack.database_url) as pool:
+        assert set(await what_to_follow(pool, answers, kept)) == {READ_MODELS_CHANNEL, tokens.TOKENS_CHANNEL}
+        async with await psycopg.AsyncConnection.connect(stack.database_url, autocommit=True) as conn:
+            await conn.execute("DROP TRIGGER api_token_changed ON api_token")
+            try:
+                assert await what_to_follow(pool, answers, kept) == {READ_MODELS_CHANNEL: answers}
+            finally:
+                for statement in tokens.TOKENS_NOTIFY:
+                    await conn.execute(statement)
+        assert tokens.TOKENS_CHANNEL in await what_to_follow(pool, answers, kept)
