@@ -12,8 +12,8 @@ def create_read_models(conn: Connection[Any]) -> None:
     """Idempotent: every statement is ``IF NOT EXISTS``."""
     with conn.transaction():
         conn.execute(TRACKING_TABLE)
-        for statement in TRACKING_NOTIFY:
-            conn.execute(statement)
+        for notify in TRACKING_NOTIFY:
+            conn.execute(notify)
         for projection in PROJECTIONS:
             for statement in projection.ddl:
                 conn.execute(statement)

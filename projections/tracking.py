@@ -18,16 +18,27 @@ READ_MODELS_CHANNEL = "jejak_read_models"
 """Notified (at commit) whenever any projection's position changes, rebuilds included: caches of
 answers built from the read models listen here (``services.api.answer_cache``)."""
 
-TRACKING_NOTIFY: list[sql.SQL | sql.Composed] = [
-    sql.SQL(
-        "CREATE OR REPLACE FUNCTION projection_position_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN PERFORM pg_catalog.pg_notify({channel}, TG_OP); RETURN NULL; END $$"
-    ).format(channel=sql.Literal(READ_MODELS_CHANNEL)),
-    sql.SQL(
-        "CREATE OR REPLACE TRIGGER projection_position_changed AFTER INSERT OR UPDATE OR DELETE "
-        "ON projection_position FOR EACH STATEMENT EXECUTE FUNCTION projection_position_changed()"
-    ),
-]
+
+def notify_on_change(name: str, table: str, events: str, channel: str) -> list[sql.Composed]:
+    """DDL for a statement trigger ``name`` on ``table`` that notifies ``channel`` at commit after ``events``.
+
+    Idempotent (``CREATE OR REPLACE``), so provisioning may run it every time. The payload is the
+    operation (``TG_OP``); listeners only need to know that something changed.
+    """
+    return [
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN PERFORM pg_catalog.pg_notify({channel}, TG_OP); RETURN NULL; END $$"
+        ).format(name=sql.Identifier(name), channel=sql.Literal(channel)),
+        sql.SQL(
+            "CREATE OR REPLACE TRIGGER {name} AFTER {events} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        ).format(name=sql.Identifier(name), events=sql.SQL(events), table=sql.Identifier(table)),
+    ]
+
+
+TRACKING_NOTIFY = notify_on_change(
+    "projection_position_changed", "projection_position", "INSERT OR UPDATE OR DELETE", READ_MODELS_CHANNEL
+)
 """One notification per statement (a projection batch moves its position with one statement)."""
 
 _ENSURE = sql.SQL("""

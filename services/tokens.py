@@ -19,6 +19,8 @@ from typing import Any
 
 from psycopg import AsyncCursor, sql
 
+from projections.tracking import notify_on_change
+
 PREFIX = "jejak"
 SECRET_BYTES = 32
 TABLE = "api_token"
@@ -52,16 +54,7 @@ CREATE TABLE IF NOT EXISTS api_token (
 TOKENS_CHANNEL = "jejak_api_tokens"
 """Notified (at commit) whenever a token is revoked, changed or deleted: the API forgets the holders it kept."""
 
-TOKENS_NOTIFY: list[sql.Composed | sql.SQL] = [
-    sql.SQL(
-        "CREATE OR REPLACE FUNCTION api_token_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN PERFORM pg_catalog.pg_notify({channel}, TG_OP); RETURN NULL; END $$"
-    ).format(channel=sql.Literal(TOKENS_CHANNEL)),
-    sql.SQL(
-        "CREATE OR REPLACE TRIGGER api_token_changed AFTER UPDATE OR DELETE OR TRUNCATE "
-        "ON api_token FOR EACH STATEMENT EXECUTE FUNCTION api_token_changed()"
-    ),
-]
+TOKENS_NOTIFY = notify_on_change("api_token_changed", "api_token", "UPDATE OR DELETE OR TRUNCATE", TOKENS_CHANNEL)
 """A new token needs no notification: only live tokens are kept, and a new one was never refused for good."""
 
 _NOTIFIED = sql.SQL(

@@ -5,9 +5,6 @@ a message waiting in INBOX for ingest, whatever a timed run did to them meanwhil
 """
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import nats
@@ -20,14 +17,6 @@ from services.senders import load_senders
 from services.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def folder() -> Iterator[Path]:
-    made = Path(tempfile.mkdtemp(prefix="jejak-test-restore-"))
-    made.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
-    yield made
-    shutil.rmtree(made, ignore_errors=True)
 
 
 def waiting_for_ingest(stack: BenchStack) -> int:
@@ -60,9 +49,9 @@ def markers(stack: BenchStack) -> list[str]:
         return [str(row[0]) for row in db.execute("SELECT note FROM bench_marker ORDER BY note").fetchall()]
 
 
-def test_a_restored_copy_brings_back_the_store_and_the_waiting_inbox(folder: Path) -> None:
+def test_a_restored_copy_brings_back_the_store_and_the_waiting_inbox(server_folder: Path) -> None:
     settings = Settings(nats_sync_always=False)
-    home, saved = folder / "home", folder / "saved"
+    home, saved = server_folder / "home", server_folder / "saved"
     source = load_senders(settings.senders_file).names[0]
     with stack_on(settings, home, fresh=True) as stack:
         with psycopg.connect(stack.owner_database_url, autocommit=True) as db:

@@ -1,8 +1,5 @@
 """The embedded PostgreSQL's memory is a setting: a province's store needs more shared buffers than a city's."""
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,11 +14,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
-    made = Path(tempfile.mkdtemp(prefix="jejak-test-buffers-"))
-    made.chmod(0o755)  # as root, PostgreSQL runs as an unprivileged user that must enter it
-    yield made / "home"
-    shutil.rmtree(made, ignore_errors=True)
+def home(server_folder: Path) -> Path:
+    return server_folder / "home"
 
 
 def shared_buffers(settings: Settings, home: Path) -> str:
