@@ -7,10 +7,13 @@ ports in a temporary folder and stopped at the end.
 
 import asyncio
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import nats
 import psycopg
@@ -116,3 +119,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             "start-up times: " + ", ".join(f"{what} {seconds:.2f} s" for what, seconds in STARTUP.items())
         )
+
+
+@pytest.fixture
+def server_folder() -> Iterator[Path]:
+    """An empty folder for servers of a test's own, which the PostgreSQL user may enter (as root it is not root)."""
+    made = Path(tempfile.mkdtemp(prefix="jejak-test-servers-"))
+    made.chmod(0o755)
+    yield made
+    shutil.rmtree(made, ignore_errors=True)

@@ -1,11 +1,8 @@
 """``jejak up`` on the embedded default: starts, serves, stops on Ctrl-C, keeps its data."""
 
 import json
-import shutil
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,11 +22,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="jejak-up-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def home(server_folder: Path) -> Path:
+    return server_folder
 
 
 def embedded_up(home: Path, *args: str, **env: str) -> tuple[JejakProcess, dict[str, int]]:

@@ -1,9 +1,6 @@
 """Fixtures for tests that use the real PostgreSQL directly."""
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,12 +15,3 @@ def records(stack: Stack) -> Iterator[Records]:
     app = open_records(stack.database_url)
     yield app
     app.close()
-
-
-@pytest.fixture
-def server_folder() -> Iterator[Path]:
-    """An empty folder for servers of a test's own, which the PostgreSQL user may enter (as root it is not root)."""
-    made = Path(tempfile.mkdtemp(prefix="jejak-test-servers-"))
-    made.chmod(0o755)
-    yield made
-    shutil.rmtree(made, ignore_errors=True)
