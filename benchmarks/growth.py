@@ -54,7 +54,7 @@ from benchmarks.workload import incoming
 from services.database import open_records
 from services.demo.city import City, Publication, generate_city
 from services.demo.publisher import publish_city
-from services.ingest.worker import record, record_batch
+from services.ingest.worker import record_batch, record_one
 from services.personal_data import PostgresKeyVault
 from services.senders import load_senders
 
@@ -167,7 +167,7 @@ async def preload(
             refusals = await asyncio.to_thread(record_batch, records, vault, senders, batch)
             if refusals is None:
                 for item in batch:
-                    refused += await record(records, vault, senders, *item) is not None
+                    refused += await asyncio.to_thread(record_one, records, vault, senders, item) is not None
             else:
                 refused += len(refusals)
             done += len(part)

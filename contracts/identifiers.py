@@ -2,18 +2,25 @@
 
 Layout: birth date ``YYYYMMDD`` + civil-service start (TMT CPNS) ``YYYYMM`` + gender digit
 (1 male, 2 female) + a 3-digit sequence. The number is never reused, so it can key a record.
+Its digits are ASCII 0-9 only: ``str.isdigit`` and ``int`` also take Arabic-Indic, fullwidth and
+other scripts' digits, which would key a second record that reads like the first.
 """
 
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import BeforeValidator, Field
+
+_EIGHTEEN_DIGITS = re.compile(r"[0-9]{18}")
+DIGITS_PATTERN = r"^[0-9]{18}$"
 
 
 def check_nip(value: str) -> str:
     """Raise ValueError with a reason a sender can act on when ``value`` is not a plausible NIP."""
-    if len(value) != 18 or not value.isdigit():
-        raise ValueError("NIP must be exactly 18 digits")
+    if _EIGHTEEN_DIGITS.fullmatch(value) is None:
+        raise ValueError("NIP must be exactly 18 digits (ASCII digits 0-9 only)")
     try:
         born = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
@@ -36,7 +43,7 @@ def check_employee_number(value: str) -> str:
     try:
         return check_nip(value)
     except ValueError as nip_error:
-        if len(value) != 18 or not value.isdigit() or value[14] not in "12":
+        if _EIGHTEEN_DIGITS.fullmatch(value) is None or value[14] not in "12":
             raise
         try:
             born = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
@@ -47,20 +54,35 @@ def check_employee_number(value: str) -> str:
         return value
 
 
+def _text_only(check: Callable[[str], str]) -> Callable[[object], object]:
+    """``check`` as a before-validator: it gives the refusal its reason before the pattern does."""
+
+    def before(value: object) -> object:
+        return check(value) if isinstance(value, str) else value
+
+    return before
+
+
 EmployeeNumber = Annotated[
     str,
     Field(
+        min_length=18,
+        max_length=18,
+        pattern=DIGITS_PATTERN,
         description="NIP (PNS) or NI PPPK: 18 digits beginning with the birth date",
         examples=["198503122010011002"],
     ),
-    AfterValidator(check_employee_number),
+    BeforeValidator(_text_only(check_employee_number)),
 ]
 
 Nip = Annotated[
     str,
     Field(
+        min_length=18,
+        max_length=18,
+        pattern=DIGITS_PATTERN,
         description="NIP: 18 digits, birth date + TMT CPNS + gender + sequence",
         examples=["198503122010011002"],
     ),
-    AfterValidator(check_nip),
+    BeforeValidator(_text_only(check_nip)),
 ]

@@ -15,6 +15,11 @@ class RejectionKind(StrEnum):
     CONTRACT = "contract"
     RULE = "rule"
     CONFLICT = "conflict"
+    LIMIT = "limit"
+    """The message is larger, deeper, or holds a longer string or list than Jejak accepts; it was not parsed."""
+    PARKED = "parked"
+    """Not refused: Jejak could not apply it because of a fault of its own. It is kept and applied again after
+    a fix (``jejak parked replay``); do not send it again."""
 
 
 class FieldError(BaseModel):
@@ -47,4 +52,16 @@ class RejectionV1(BaseModel):
     event_id: str | None
     inbox_sequence: Annotated[int, Field(ge=1, description="Sequence of the submission in INBOX.")]
     rejected_at: AwareDatetime
-    original_base64: str = Field(description="The submitted bytes, base64-encoded, exactly as received.")
+    original_base64: str = Field(
+        description="The submitted bytes, base64-encoded, exactly as received; only their first bytes when "
+        "original_complete is false (the whole message stays on INBOX at inbox_sequence)."
+    )
+    original_complete: bool = Field(
+        default=True, description="False when the original was too large to repeat here: original_base64 is a prefix."
+    )
+    original_bytes: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="Size of the submitted message in bytes."
+    )
+    original_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="Lowercase hex SHA-256 of the submitted bytes, to match the sender's own copy."
+    )

@@ -3,7 +3,7 @@
 The person is known by a pseudonymous id derived from the channel and the channel's own opaque
 reference. Erasing destroys the key that seals their data (kept outside the event store), and
 this aggregate records that it happened, why and at whose request; the hash chain over the
-sealed bytes stays intact.
+sealed bytes stays intact. Only the channel that holds the person, or a steward, may erase them.
 """
 
 from typing import Any
@@ -11,7 +11,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import RuleViolation
 from domain.provenance import Provenance
+
+
+def check_erasure(sender: str, subject_source: str, stewards: frozenset[str]) -> None:
+    """Refuse an erasure of a person held by another channel, unless ``sender`` is a steward.
+
+    Called before the keys are destroyed: destroying them cannot be undone, so a refused erasure
+    must not have touched them.
+    """
+    if sender != subject_source and sender not in stewards:
+        raise RuleViolation(
+            "erasure-other-channel",
+            f"{sender!r} may not erase a person of {subject_source!r}: only the channel that holds the person "
+            "(subject_source) or a steward may",
+        )
 
 
 class DataSubject(Aggregate):

@@ -47,6 +47,8 @@ class Policy:
     guideline_max_sangat_baik: dict[str, float] = field(default_factory=dict)
     evaluation_due_days: int = 30
     weak_follow_up_months: int = 6
+    future_tolerance: timedelta = timedelta(days=1)
+    """How far after its receipt a reported date may lie (clocks and time zones differ); later is refused."""
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -71,6 +73,7 @@ class Policy:
             },
             evaluation_due_days=int(performance.get("evaluation_due_days", 30)),
             weak_follow_up_months=int(performance.get("weak_follow_up_months", 6)),
+            future_tolerance=timedelta(hours=float(raw.get("intake", {}).get("future_tolerance_hours", 24))),
             **_complaint_rules(raw),
         )
 

@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -42,6 +43,8 @@ class Submission:
     event_type: str
     inbox_sequence: int
     content_sha256: str
+    received_at: datetime | None = None
+    """When INBOX stored the message (its timestamp); None for a command not received through INBOX."""
 
 
 @dataclass(frozen=True)

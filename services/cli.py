@@ -26,6 +26,7 @@ from services.demo.cli import demo_app
 from services.demo.on_up import demo_city, make_demo_tokens, publish_demo, store_is_empty
 from services.docs import extra_docs, stale_docs, write_docs
 from services.nats_login import nats_url_as, services_nats_url
+from services.parked_cli import parked_app
 from services.preflight import NotProvisioned
 from services.projections_cli import projections_app
 from services.provision import provision
@@ -76,6 +77,7 @@ def servers(settings: Settings) -> Iterator[ServerUrls]:
         postgres_shared_buffers=settings.embedded_postgres_shared_buffers,
         nats_sync_always=settings.nats_sync_always,
         senders=load_senders(settings.senders_file),
+        nats_max_payload=settings.nats_max_payload,
     ) as urls:
         yield urls
 
@@ -289,6 +291,7 @@ def nats_config_command(
     config = render_config(
         server_name=server_name, listen=listen, monitor=monitor, store_dir=store_dir,
         sync_always=settings.nats_sync_always, senders=senders, credentials=logins,
+        max_payload=settings.nats_max_payload,
     )  # fmt: skip
     write_private(out, config)
     console.print(f"wrote     {out} ({len(senders.names)} senders)")
@@ -352,6 +355,7 @@ app.add_typer(tokens_app(lambda: external_urls(Settings())[1]), name="tokens")
 app.add_typer(demo_app, name="demo")
 app.add_typer(projections_app(lambda: external_urls(Settings())[1]), name="projections")
 app.add_typer(audit_app(lambda: external_urls(Settings())[1]), name="audit")
+app.add_typer(parked_app(lambda: external_urls(Settings())), name="parked")
 
 
 def calm_garbage_collector() -> None:

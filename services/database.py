@@ -8,6 +8,7 @@ from domain.records import Records
 from projections.schema import create_read_models
 from services.audit.checkpoints import CHECKPOINTS_DDL
 from services.audit.verification_log import VERIFICATIONS_TABLE
+from services.ingest.parking import PARKED_TABLE
 from services.personal_data import KEY_FUNCTION, KEYS_INDEX, KEYS_TABLE
 from services.store_roles import (
     check_services_role,
@@ -95,6 +96,7 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             for notify in TOKENS_NOTIFY:
                 conn.execute(notify)
             conn.execute(VERIFICATIONS_TABLE)
+            conn.execute(PARKED_TABLE)
     return separate
 
 

@@ -49,7 +49,8 @@ class Provisioned:
     created: tuple[str, ...]
     unchanged: tuple[str, ...]
     updated: tuple[str, ...] = ()
-    """Consumers whose delivery pace (ack wait, max deliver, max ack pending) was brought in line."""
+    """Consumers whose delivery pace (ack wait, max deliver, max ack pending), and streams whose largest
+    message, were brought in line."""
     warnings: tuple[str, ...] = ()
     """What an operator should know about the result (e.g. the store's roles are not separated)."""
 
@@ -57,7 +58,7 @@ class Provisioned:
 def stream_configs(settings: Settings) -> list[StreamConfig]:
     """INBOX and EVENTS are records: kept forever, never deleted or purged, full means refuse."""
 
-    def record(name: str, subjects: str, window: float, *, deny_delete: bool) -> StreamConfig:
+    def record(name: str, subjects: str, window: float, *, deny_delete: bool, max_msg_size: int = -1) -> StreamConfig:
         return StreamConfig(
             name=name,
             subjects=[subjects],
@@ -67,6 +68,7 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
             max_age=0,
             max_msgs=-1,
             max_bytes=-1,
+            max_msg_size=max_msg_size,
             duplicate_window=window,
             deny_delete=deny_delete,
             deny_purge=deny_delete,
@@ -75,7 +77,14 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
         )
 
     return [
-        record(INBOX_STREAM, INBOX_SUBJECTS, settings.inbox_duplicate_window_seconds, deny_delete=True),
+        # A submission larger than ingest accepts is refused by the server itself, before it is stored.
+        record(
+            INBOX_STREAM,
+            INBOX_SUBJECTS,
+            settings.inbox_duplicate_window_seconds,
+            deny_delete=True,
+            max_msg_size=settings.max_message_bytes,
+        ),
         record(
             EVENTS_STREAM,
             EVENTS_SUBJECTS,
@@ -128,7 +137,9 @@ def _differences(wanted: Any, existing: Any, fields: list[str]) -> list[str]:
 
 
 STREAM_FIELDS = ["subjects", "retention", "storage", "discard", "max_age", "max_msgs", "max_bytes",
-                 "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs"]  # fmt: skip
+                 "max_msg_size", "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs"]  # fmt: skip
+EDITABLE_STREAM_FIELDS = {"max_msg_size"}
+"""The size of a message accepted from now on: changing it removes nothing stored, so provisioning applies it."""
 CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver",
                    "max_ack_pending"]  # fmt: skip
 EDITABLE_CONSUMER_FIELDS = {"ack_wait", "max_deliver", "max_ack_pending"}
@@ -169,6 +180,10 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
             created.append(f"stream {config.name}")
             continue
         found = _differences(config, info.config, STREAM_FIELDS)
+        if found and not _differences(config, info.config, sorted(set(STREAM_FIELDS) - EDITABLE_STREAM_FIELDS)):
+            await js.update_stream(config)  # only the editable fields differ: nothing stored is touched
+            updated.append(f"stream {config.name}")
+            continue
         conflicts += [f"stream {config.name}: {d}" for d in found]
         if not found:
             unchanged.append(f"stream {config.name}")

@@ -2,13 +2,15 @@
 
 It is read from a TOML file (``services/senders.toml`` unless ``JEJAK_SENDERS_FILE`` names
 another), checked when loaded, and used twice: ingest refuses a submission its source may not
-send, and the NATS configuration gives each sender a user that can publish only as itself.
+send, and the NATS configuration gives each sender a user that can publish only as itself. Ingest
+also hands the complaint rules the senders marked ``steward``, who may act for every channel.
 """
 
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +33,8 @@ ANNOUNCED_EVENT_TYPES = frozenset(
 """Event types a map may list before their contracts exist (ingest refuses them until then)."""
 
 _SOURCE = re.compile(rf"^{TOKEN_PATTERN}$")
+_REQUIRED_KEYS = frozenset({"name", "events"})
+_OPTIONAL_KEYS = frozenset({"steward"})
 
 
 class SenderMapError(ValueError):
@@ -44,6 +48,8 @@ class Sender:
     source: str
     name: str
     events: frozenset[str]
+    steward: bool = False
+    """May act for every complaint channel: send later steps of any complaint, erase any channel's person."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,11 @@ class Senders:
     def names(self) -> tuple[str, ...]:
         """The source names, sorted."""
         return tuple(sorted(self.by_source))
+
+    @cached_property
+    def stewards(self) -> frozenset[str]:
+        """The sources that may act for every complaint channel (the domain's rules take them as given)."""
+        return frozenset(source for source, sender in self.by_source.items() if sender.steward)
 
     def allows(self, source: str, event_type: str) -> bool:
         sender = self.by_source.get(source)
@@ -93,12 +104,14 @@ def _sender(origin: str, source: str, entry: Any) -> Sender:
     where = f"{origin}: senders.{source}"
     if not _SOURCE.match(source):
         raise SenderMapError(f"{where}: a source must be lowercase letters and digits joined by single hyphens")
-    if not isinstance(entry, dict) or set(entry) != {"name", "events"}:
+    if not isinstance(entry, dict) or not _REQUIRED_KEYS <= set(entry) <= _REQUIRED_KEYS | _OPTIONAL_KEYS:
         found = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
-        raise SenderMapError(f"{where}: needs exactly `name` and `events`, found {found}")
-    name, events = entry["name"], entry["events"]
+        raise SenderMapError(f"{where}: needs `name` and `events` and may have `steward`, found {found}")
+    name, events, steward = entry["name"], entry["events"], entry.get("steward", False)
     if not isinstance(name, str) or not name.strip():
         raise SenderMapError(f"{where}: `name` must be a non-empty string")
+    if not isinstance(steward, bool):
+        raise SenderMapError(f"{where}: `steward` must be true or false")
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise SenderMapError(f"{where}: `events` must be a non-empty list of event types")
     if len(set(events)) != len(events):
@@ -106,7 +119,7 @@ def _sender(origin: str, source: str, entry: Any) -> Sender:
     unknown = sorted(set(events) - known_event_types())
     if unknown:
         raise SenderMapError(f"{where}: unknown event type(s) {', '.join(unknown)}")
-    return Sender(source, name, frozenset(events))
+    return Sender(source, name, frozenset(events), steward)
 
 
 def load_senders(path: Path | None = None) -> Senders:

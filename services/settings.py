@@ -5,7 +5,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.limits import BodyLimits
 from services.runtime.postgres_server import SHARED_BUFFERS
+
+MAX_PAYLOAD_FACTOR = 2
+"""What the relay publishes of a submission holds its fields (as UTF-8, never longer than the sender's JSON
+escapes), its provenance and sealed personal data (base64): under twice its size, so the server carries that."""
 
 
 class Settings(BaseSettings):
@@ -89,10 +94,43 @@ class Settings(BaseSettings):
         ge=0,
         description="Records ingest keeps in memory between batches (0: read each from the store every time).",
     )
+    max_message_bytes: int = Field(
+        default=262_144,
+        ge=4_096,
+        le=8_388_608,
+        description="Largest submission accepted: INBOX's max_msg_size; the NATS server's max_payload is "
+        "MAX_PAYLOAD_FACTOR times it (what the relay publishes of one can be that much larger).",
+    )
+    max_json_depth: int = Field(default=32, ge=4, le=256, description="Deepest nesting of arrays and objects.")
+    max_string_bytes: int = Field(
+        default=16_384, ge=256, description="Longest JSON string (an object key too) as sent, escapes included."
+    )
+    max_json_items: int = Field(default=1_000, ge=16, description="Most items of one JSON array or object.")
+    rejection_original_max_bytes: int = Field(
+        default=65_536,
+        ge=1_024,
+        description="A refusal repeats an original up to this size; a larger one by its SHA-256, size and prefix.",
+    )
+    park_after_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Tries of a submission that fails for a fault of Jejak's own (neither a rule nor transient) "
+        "before it is parked (jejak parked list) so that the ones after it go on.",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)
     pull_timeout_seconds: float = Field(default=0.5, gt=0)
     retry_max_delay_seconds: float = Field(default=60.0, gt=0)
+
+    def body_limits(self) -> BodyLimits:
+        """The bounds ingest checks on a submission's bytes before parsing them."""
+        return BodyLimits(self.max_message_bytes, self.max_json_depth, self.max_string_bytes, self.max_json_items)
+
+    @property
+    def nats_max_payload(self) -> int:
+        """The NATS server's max_payload: room for what the relay publishes of the largest submission."""
+        return max(MAX_PAYLOAD_FACTOR * self.max_message_bytes, 1_048_576)
 
     def signing_key_dir(self) -> Path:
         return (self.audit_key_dir or self.home / "audit-keys").resolve()

@@ -77,6 +77,22 @@ def employee_registered(nip: str | None = None, **overrides: Any) -> dict[str, A
     return _without_none({**body, **overrides})
 
 
+def placement_changed(nip: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """The body of a PlacementChangedV1: BKPSDM places the employee in a unit by decree."""
+    body = envelope(
+        BKPSDM,
+        employee_nip=nip or unique_nip(),
+        unit_code="DISDUKCAPIL",
+        unit_name="Dinas Kependudukan dan Pencatatan Sipil",
+        position="Analis Kependudukan",
+        position_kind="fungsional",
+        decree_number="821.2/004/BKPSDM/2026",
+        decree_date="2026-01-02",
+        effective_date="2026-01-02",
+    )
+    return _without_none({**body, **overrides})
+
+
 def training_completed(**overrides: Any) -> dict[str, Any]:
     """The JSON body of a valid TrainingCompletedV1; pass fields to change, ``None`` to drop one."""
     body = envelope(

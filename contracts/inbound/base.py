@@ -1,10 +1,22 @@
 """The envelope every inbound event shares: identity, time, sender, version, links and evidence."""
 
-import re
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
+from contracts.characters import PRINTABLE_ASCII_PATTERN, check_printable_ascii, describe, hidden_character
 from contracts.identifiers import EmployeeNumber
 from contracts.streams import TOKEN_PATTERN
 
@@ -27,10 +39,44 @@ SourceName = Annotated[
         examples=["bpsdm-sumbar"],
     ),
 ]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
-"""A sender's id for a thing (an evaluation, a case, a decree): non-blank, no edge spaces."""
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=128, pattern=PRINTABLE_ASCII_PATTERN),
+    BeforeValidator(check_printable_ascii),
+]
+"""A sender's id for a thing (an evaluation, a case, a decree): printable ASCII, no edge spaces."""
+Code = Annotated[
+    str, Field(min_length=1, max_length=8, pattern=PRINTABLE_ASCII_PATTERN), BeforeValidator(check_printable_ascii)
+]
+"""A code of an official list (SIASN), checked against the list by the field that uses it."""
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+"""Free text, in any script: only the characters no field may hold are refused (``_no_hidden_characters``)."""
 Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+@dataclass(frozen=True)
+class NumberText:
+    """A decimal may arrive as a JSON string ("24.5"); such a string is as bounded as any other.
+
+    ``max_digits`` does not bound it: leading zeros are not digits, so a megabyte of them would pass.
+    """
+
+    max_length: int = 32
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        for branch in json_schema.get("anyOf", [json_schema]):
+            if branch.get("type") == "string":
+                branch["maxLength"] = self.max_length
+        return json_schema
+
+    def _check(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise ValueError(f"a number sent as text has at most {self.max_length} characters; send a JSON number")
+        return value
 
 
 class Evidence(BaseModel):
@@ -38,18 +84,40 @@ class Evidence(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    uri: Annotated[str, Field(min_length=1, max_length=2000, examples=["https://dms.sawahluntokota.go.id/sk/123.pdf"])]
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Lowercase hex SHA-256 of the document.")]
+    uri: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=2000,
+            pattern=PRINTABLE_ASCII_PATTERN,
+            description="Printable ASCII: percent-encode anything else, as URIs do.",
+            examples=["https://dms.sawahluntokota.go.id/sk/123.pdf"],
+        ),
+        BeforeValidator(check_printable_ascii),
+    ]
+    sha256: Annotated[
+        str,
+        Field(
+            min_length=64,
+            max_length=64,
+            pattern=r"^[0-9a-f]{64}$",
+            description="Lowercase hex SHA-256 of the document.",
+        ),
+    ]
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters other than tab and line breaks: never meant, and NUL cannot be stored as text."""
+def _hidden_character_in(value: Any, path: str) -> str | None:
+    """Where the first character no field may hold is and what it is, searching dicts and lists.
 
-
-def _control_characters_in(value: Any, path: str) -> str | None:
-    """The path of the first string holding a control character, searching dicts and lists."""
+    Control characters other than tab and line breaks are never meant (and NUL cannot be stored as
+    text); bidi controls and invisible format characters make a value read otherwise than it is.
+    """
     if isinstance(value, str):
-        return path if _CONTROL.search(value) else None
+        found = hidden_character(value)
+        if found is None:
+            return None
+        index, char, kind = found
+        return f"{path or 'the body'} holds {describe(char)} at character {index + 1}: {kind}; remove it"
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list):
@@ -57,9 +125,9 @@ def _control_characters_in(value: Any, path: str) -> str | None:
     else:
         return None
     for key, item in items:
-        found = _control_characters_in(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
+        found_in = _hidden_character_in(item, f"{path}.{key}" if path else str(key))
+        if found_in is not None:
+            return found_in
     return None
 
 
@@ -82,10 +150,11 @@ class InboundEvent(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_control_characters(cls, data: Any) -> Any:
-        where = _control_characters_in(data, "")
-        if where is not None:
-            raise ValueError(f"{where} holds a control character (only tab and line breaks are allowed in text)")
+    def _no_hidden_characters(cls, data: Any) -> Any:
+        """Before the fields: one check for all of them, nested objects and lists included."""
+        problem = _hidden_character_in(data, "")
+        if problem is not None:
+            raise ValueError(problem)
         return data
 
 

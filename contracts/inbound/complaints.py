@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.identifiers import EmployeeNumber
-from contracts.inbound.base import Identifier, InboundEvent, Name, Text
+from contracts.inbound.base import Identifier, InboundEvent, Name, SourceName, Text
 
 Classification = Literal["aspiration", "complaint", "information-request", "whistleblowing"]
 Category = Literal["light", "normative", "non-supervisory", "investigation"]
@@ -119,7 +119,10 @@ class PersonalDataErasedV1(InboundEvent):
     event_type: ClassVar[str] = "personal-data-erased"
     version: ClassVar[int] = 1
 
-    subject_source: Annotated[str, Field(description="The channel that knows the person (its source name).")]
+    subject_source: SourceName = Field(
+        description="The channel that holds the person (its source name): the sender's own unless it is a steward.",
+        examples=["lapor"],
+    )
     subject_reference: Identifier = Field(description="The channel's reference of the person.")
     reason: Text
     requested_by: Name = Field(description="Who asked for or decided the erasure.")

@@ -6,17 +6,17 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field
 
 from contracts.identifiers import EmployeeNumber
-from contracts.inbound.base import EmployeeEvent, Identifier, Name
+from contracts.inbound.base import Code, EmployeeEvent, Identifier, Name
 from contracts.reference import checker
 
-EmployeeType = Annotated[str, AfterValidator(checker("jenisPegawai", "employee type"))]
+EmployeeType = Annotated[Code, AfterValidator(checker("jenisPegawai", "employee type"))]
 Rank = Annotated[
-    str,
+    Code,
     Field(description="SIASN golongan id, 11 (I/a) to 45 (IV/e)"),
     AfterValidator(checker("golonganPns", "rank")),
 ]
 Status = Annotated[
-    str,
+    Code,
     Field(description="SIASN kedudukanHukum id, 01 = Aktif"),
     AfterValidator(checker("kedudukanHukum", "status")),
 ]

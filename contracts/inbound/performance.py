@@ -20,7 +20,9 @@ Predikat = Annotated[
         description="1 Sangat Baik, 2 Baik, 3 Butuh Perbaikan, 4 Kurang, 5 Sangat Kurang (SIASN kuadranNilai).",
     ),
 ]
-Period = Annotated[str, Field(pattern=r"^(annual|Q[1-4]|M(0[1-9]|1[0-2]))$", description="annual, Q1-Q4 or M01-M12")]
+Period = Annotated[
+    str, Field(max_length=6, pattern=r"^(annual|Q[1-4]|M(0[1-9]|1[0-2]))$", description="annual, Q1-Q4 or M01-M12")
+]
 
 
 class PerformancePlanSetV1(EmployeeEvent):

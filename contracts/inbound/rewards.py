@@ -5,16 +5,16 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from contracts.inbound.base import EmployeeEvent, Identifier, Text
+from contracts.inbound.base import Code, EmployeeEvent, Identifier, Text
 from contracts.reference import checker
 
 RewardCode = Annotated[
-    str,
+    Code,
     Field(description="SIASN penghargaan id, e.g. 201 Karya Satya 10 tahun"),
     AfterValidator(checker("penghargaan", "reward")),
 ]
 PenaltyCode = Annotated[
-    str, Field(description="SIASN jenisHukuman id"), AfterValidator(checker("jenisHukuman", "penalty"))
+    Code, Field(description="SIASN jenisHukuman id"), AfterValidator(checker("jenisHukuman", "penalty"))
 ]
 Basis = Annotated[list[Identifier], Field(max_length=20, description="evaluation_ids the reward rests on")]
 

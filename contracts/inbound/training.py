@@ -11,15 +11,17 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from contracts.inbound.base import EmployeeEvent, Identifier, Name
+from contracts.inbound.base import Code, EmployeeEvent, Identifier, Name, NumberText
 from contracts.reference import CLASSROOM_KINDS, MAGANG, check_training_kind, checker
 
 TrainingKind = Annotated[
-    str,
+    Code,
     Field(description='SIASN jenisDiklat code, "1" to "25"', examples=["3"]),
     AfterValidator(check_training_kind),
 ]
-Amount = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2)]
+Amount = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2), NumberText()]
+Hours = Annotated[Decimal, Field(max_digits=7, decimal_places=2), NumberText()]
+Days = Annotated[Decimal, Field(max_digits=5, decimal_places=1), NumberText()]
 
 
 class TrainingCompletedV1(EmployeeEvent):
@@ -36,8 +38,8 @@ class TrainingCompletedV1(EmployeeEvent):
     host_agency: Name | None = Field(default=None, description="Host agency of a magang (internship).")
     start_date: date
     end_date: date
-    hours: Decimal | None = Field(default=None, max_digits=7, decimal_places=2, description="Length in hours.")
-    days: Decimal | None = Field(default=None, max_digits=5, decimal_places=1, description="Length in days.")
+    hours: Hours | None = Field(default=None, description="Length in hours.")
+    days: Days | None = Field(default=None, description="Length in days.")
     scale: Literal["national", "international"] = "national"
     stated_jp: Amount | None = Field(default=None, description="JP of structured training, from its curriculum.")
     certificate_number: Identifier | None = None
@@ -64,7 +66,7 @@ class CompetencyAssessedV1(EmployeeEvent):
 
     assessment_id: Identifier
     competency_code: Annotated[
-        str, Field(description="SIASN kompetensi id"), AfterValidator(checker("kompetensi", "competency"))
+        Code, Field(description="SIASN kompetensi id"), AfterValidator(checker("kompetensi", "competency"))
     ]
     target_level: Annotated[int, Field(ge=1, le=5)]
     achieved_level: Annotated[int, Field(ge=1, le=5)]

@@ -1,13 +1,16 @@
 """GET /status (projection positions and lag) and GET /metrics (the same for Prometheus)."""
 
+import logging
+from datetime import datetime
 from typing import Any
 
 import nats
+import psycopg
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from psycopg import sql
 from pydantic import BaseModel, Field
 
@@ -15,9 +18,11 @@ from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTE
 from projections.worker import PROJECTIONS
 from services.api.auth import Overseer, responses
 from services.api.dependencies import Pool
+from services.ingest import parking
 from services.lag import LagGauges, projection_lags
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 _POSITIONS = sql.SQL("SELECT projection, position, updated_at FROM projection_position")
 
@@ -126,9 +131,44 @@ async def streams(request: Request, _: Overseer) -> StreamsOut:
     return StreamsOut(reachable=True, streams=found)
 
 
+class ParkedOut(BaseModel):
+    id: int = Field(description="What `jejak parked replay ID` takes.")
+    inbox_sequence: int
+    subject: str
+    source: str | None
+    event_type: str | None
+    event_id: str | None
+    error: str = Field(description="The exception and where it was raised.")
+    attempts: int
+    parked_at: datetime
+
+
+class ParkedListOut(BaseModel):
+    parked: list[ParkedOut] = Field(description="Waiting for a replay after a fix, oldest first.")
+
+
+@router.get("/parked", response_model=ParkedListOut, responses=responses(401, 403))
+async def parked(pool: Pool, _: Overseer) -> ParkedListOut:
+    """Submissions parked after failing for a fault of Jejak's own, waiting for a replay (auditor, bkpsdm)."""
+    async with pool.connection() as conn, conn.cursor() as cur:
+        rows = await parking.waiting_list(cur)
+    return ParkedListOut(parked=[ParkedOut.model_validate(row, from_attributes=True) for row in rows])
+
+
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    """Prometheus text format: ``jejak_projection_lag_events`` and ``jejak_projection_lag_seconds``."""
+async def metrics(request: Request, pool: Pool) -> Response:
+    """Prometheus text format: ``jejak_projection_lag_events``, ``jejak_projection_lag_seconds`` and
+    ``jejak_parked_submissions`` (absent while the database cannot be read)."""
     registry = CollectorRegistry()
     LagGauges(registry).record(list((await _lags(request)).values()))
+    try:
+        async with pool.connection(timeout=2) as conn, conn.cursor() as cur:
+            waiting = await parking.waiting(cur)
+    except psycopg.Error:
+        log.warning("/metrics: the parked submissions could not be counted", exc_info=True)
+    else:
+        Gauge(
+            "jejak_parked_submissions", "Submissions parked for a fault of Jejak's own, waiting for a replay",
+            registry=registry,
+        ).set(waiting)  # fmt: skip
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

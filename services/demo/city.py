@@ -74,19 +74,28 @@ class City:
         return {event_type: counted[event_type] for event_type, _ in INBOUND_CONTRACTS if counted[event_type]}
 
 
-def generate_city(seed: int = 2026, employees: int = 2000, years: int = 5, last_year: int = 2026) -> City:
+def generate_city(
+    seed: int = 2026, employees: int = 2000, years: int = 5, last_year: int = 2026, today: date | None = None
+) -> City:
     """Every event of a city of ``employees`` civil servants over ``years`` years ending with ``last_year``.
 
-    Nothing happens after 31 December of ``last_year``: stories that would continue (a complaint
-    still being handled, next year's awards) stop there, as they would in a live system.
+    Nothing happens after the city's ``today`` (by default the real date, and at most 31 December
+    of ``last_year``): stories that would continue (a complaint still being handled, next year's
+    awards) stop there, as they would in a live system, and ingest refuses no fact as being from
+    the future.
     """
     if employees < 1 or years < 1:
         raise ValueError("a city needs at least one employee and one year")
+    today = min(today or date.today(), date(last_year, 12, 31))  # noqa: DTZ011 (the city's day, not a moment)
+    if today.year < last_year - years + 1:
+        raise ValueError(
+            f"every year of this city lies after its today ({today.isoformat()}): choose an earlier last year"
+        )
     rng, policy = random.Random(seed), bundled_policy()  # noqa: S311 (a demo city, not a secret)
     calendar, numbering = Calendar(policy), Numbering()
     first_year = last_year - years + 1
     span = range(first_year, last_year + 1)
-    stories = Stories(rng, horizon=date(last_year, 12, 31))
+    stories = Stories(rng, horizon=today)
     units = city_units(employees)
     people = Roster(rng, calendar, first_year, last_year).hire(units, employees)
     plan_transfers(rng, calendar, people, units, span)

@@ -5,9 +5,12 @@ provenance and the remaining fields become the command's arguments.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from contracts.inbound import (
     CompetencyAssessedV1,
@@ -35,8 +38,10 @@ from contracts.inbound import (
     TrainingCompletedV1,
 )
 from contracts.reference import penalty_levels
+from domain.chronology import check_not_after_receipt
 from domain.civil_servant import CivilServant
 from domain.complaint import Complaint
+from domain.data_subject import check_erasure
 from domain.employment import Employment
 from domain.forum import DialogueForum
 from domain.identity import (
@@ -127,11 +132,40 @@ def touched_ids(event: InboundEvent) -> tuple[UUID, ...]:
     return tuple(ids)
 
 
-def execute(records: Records, vault: KeyVault, event: InboundEvent, submission: Submission) -> Outcome:
-    """Run the one application call a submission stands for (blocking: call from a thread)."""
+def moments_in(value: object, path: str = "") -> dict[str, date | datetime]:
+    """Every date and moment in a contract, by field path (``evidence.0.signed_on``), nested ones too."""
+    if isinstance(value, date):  # a datetime is a date too
+        return {path: value}
+    if isinstance(value, BaseModel):
+        items: Iterable[tuple[object, object]] = ((name, getattr(value, name)) for name in type(value).model_fields)
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return {}
+    found: dict[str, date | datetime] = {}
+    for key, item in items:
+        found.update(moments_in(item, f"{path}.{key}" if path else str(key)))
+    return found
+
+
+def execute(
+    records: Records,
+    vault: KeyVault,
+    event: InboundEvent,
+    submission: Submission,
+    *,
+    stewards: frozenset[str] = frozenset(),
+) -> Outcome:
+    """Run the one application call a submission stands for (blocking: call from a thread).
+
+    First, nothing in it may be dated after its receipt (``domain.chronology``).
+    ``stewards``: the sources that may act for every complaint channel (``Senders.stewards``).
+    """
+    if submission.received_at is not None:
+        check_not_after_receipt(moments_in(event), submission.received_at, records.policy.future_tolerance)
     origin, fields = provenance(event), arguments(event)
     if isinstance(event, ComplaintEvent | DialogueForumHeldV1 | PersonalDataErasedV1):
-        return _citizen_participation(records, vault, event, submission, origin, fields)
+        return _citizen_participation(records, vault, event, submission, origin, fields, stewards)
     if isinstance(event, EmployeeRegisteredV1):
         return records.register_employee(submission, event.employee_nip, Employment(**fields), origin)
     if isinstance(event, OrganisationPerformanceRatedV1):
@@ -152,7 +186,7 @@ def execute(records: Records, vault: KeyVault, event: InboundEvent, submission: 
 
 def _citizen_participation(
     records: Records, vault: KeyVault, event: InboundEvent, submission: Submission, origin: Provenance,
-    fields: dict[str, Any],
+    fields: dict[str, Any], stewards: frozenset[str],
 ) -> Outcome:  # fmt: skip
     """Complaints, forums and erasure: the complainant is sealed here, before the domain sees it."""
     if isinstance(event, DialogueForumHeldV1):
@@ -168,6 +202,7 @@ def _citizen_participation(
             event.forum_id,
         )
     if isinstance(event, PersonalDataErasedV1):
+        check_erasure(event.source, event.subject_source, stewards)  # before anything is destroyed
         person = person_id(event.subject_source, event.subject_reference)
         vault.erase(person)  # first: a retry finds the keys gone and records the erasure then
         return records.erase_person(
@@ -179,6 +214,6 @@ def _citizen_participation(
         method = COMPLAINT_COMMANDS[type(event)]
         del fields["complaint_id"]
         return records.change_complaint(
-            submission, event.complaint_id, lambda complaint, _: method(complaint, origin, **fields)
+            submission, event.complaint_id, lambda complaint, _: method(complaint, origin, stewards=stewards, **fields)
         )
     raise TypeError(f"no command for {type(event).__name__}")

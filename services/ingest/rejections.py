@@ -1,24 +1,41 @@
-"""Publish a refusal to REJECTED, where the sender reads why; the original bytes go with it."""
+"""Publish a refusal to REJECTED, where the sender reads why; the original bytes go with it.
+
+A refusal must always fit on REJECTED, whatever was sent: the reason and field errors are bounded
+by ``decode``, and an original larger than ``original_max_bytes`` is carried as its SHA-256, its
+size and its first ``ORIGINAL_PREFIX_BYTES`` (the whole message stays on INBOX, at its sequence).
+"""
 
 import base64
+import hashlib
 from datetime import UTC, datetime
 
 from contracts.rejection import RejectionV1
 from services.ingest.decode import Refusal
 
+ORIGINAL_PREFIX_BYTES = 1_024
+DEFAULT_ORIGINAL_MAX_BYTES = 65_536
 
-def rejection_of(refusal: Refusal, subject: str, inbox_sequence: int, body: bytes) -> RejectionV1:
+
+def rejection_of(
+    refusal: Refusal, subject: str, inbox_sequence: int, body: bytes,
+    original_max_bytes: int = DEFAULT_ORIGINAL_MAX_BYTES,
+) -> RejectionV1:  # fmt: skip
+    complete = len(body) <= original_max_bytes
+    carried = body if complete else body[:ORIGINAL_PREFIX_BYTES]
     return RejectionV1(
         kind=refusal.kind,
         code=refusal.code,
         reason=refusal.reason,
         errors=refusal.errors,
         rule=refusal.rule,
-        subject=subject,
+        subject=subject[:1_000],
         source=refusal.source,
         event_type=refusal.event_type,
         event_id=refusal.event_id,
         inbox_sequence=inbox_sequence,
         rejected_at=datetime.now(UTC),
-        original_base64=base64.b64encode(body).decode("ascii"),
+        original_base64=base64.b64encode(carried).decode("ascii"),
+        original_complete=complete,
+        original_bytes=len(body),
+        original_sha256=hashlib.sha256(body).hexdigest(),
     )

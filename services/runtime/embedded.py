@@ -57,6 +57,7 @@ def embedded_servers(
     postgres_shared_buffers: str = SHARED_BUFFERS,
     nats_sync_always: bool,
     senders: Senders,
+    nats_max_payload: int,
 ) -> Iterator[ServerUrls]:
     """NATS and PostgreSQL with their data under ``home``; both stopped on exit, data kept."""
     began = time.monotonic()
@@ -64,7 +65,12 @@ def embedded_servers(
         postgres = start_postgres(home / "postgres", postgres_port, postgres_os_user, postgres_shared_buffers)
         stack.callback(postgres.stop)
         nats = start_nats(
-            nats_data_dir(home), nats_port, nats_monitor_port, sync_always=nats_sync_always, senders=senders
+            nats_data_dir(home),
+            nats_port,
+            nats_monitor_port,
+            sync_always=nats_sync_always,
+            senders=senders,
+            max_payload=nats_max_payload,
         )
         stack.callback(nats.stop)
         yield ServerUrls(

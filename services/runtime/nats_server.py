@@ -26,6 +26,7 @@ CONFIG_TEMPLATE = """\
 server_name: {server_name}
 listen: {listen}
 http: {monitor}
+max_payload: {max_payload}
 jetstream {{
   store_dir: {store_dir}
   {sync}
@@ -35,7 +36,7 @@ jetstream {{
 
 def render_config(
     *, server_name: str, listen: str, monitor: str, store_dir: str, sync_always: bool, senders: Senders,
-    credentials: NatsCredentials,
+    credentials: NatsCredentials, max_payload: int,
 ) -> str:  # fmt: skip
     """A whole nats-server config: listeners, JetStream, and the accounts of services and senders."""
     return CONFIG_TEMPLATE.format(
@@ -43,6 +44,7 @@ def render_config(
         server_name=server_name,
         listen=listen,
         monitor=monitor,
+        max_payload=max_payload,
         store_dir=json.dumps(store_dir),
         sync="sync_interval: always" if sync_always else "",
         accounts=accounts_config(senders, credentials),
@@ -95,7 +97,9 @@ class NatsServer:
         terminate(self.process)
 
 
-def start_nats(data_dir: Path, port: int, monitor_port: int, *, sync_always: bool, senders: Senders) -> NatsServer:
+def start_nats(
+    data_dir: Path, port: int, monitor_port: int, *, sync_always: bool, senders: Senders, max_payload: int
+) -> NatsServer:
     """Start nats-server with its JetStream store in ``data_dir``; return once JetStream is healthy.
 
     The passwords in ``data_dir/credentials.json`` are kept from earlier starts (new senders get
@@ -116,6 +120,7 @@ def start_nats(data_dir: Path, port: int, monitor_port: int, *, sync_always: boo
             sync_always=sync_always,
             senders=senders,
             credentials=credentials,
+            max_payload=max_payload,
         ),
     )
     log_file = data_dir / "nats.log"

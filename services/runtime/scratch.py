@@ -45,6 +45,7 @@ def servers_on(settings: Settings, home: Path, *, fresh: bool) -> Iterator[Scrat
         postgres_shared_buffers=settings.embedded_postgres_shared_buffers,
         nats_sync_always=settings.nats_sync_always,
         senders=load_senders(settings.senders_file),
+        nats_max_payload=settings.nats_max_payload,
     ) as urls:
         began = time.monotonic()
         if fresh:

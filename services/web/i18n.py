@@ -162,6 +162,14 @@ ID: dict[str, str] = {
     "system.pending": "Belum dikirim",
     "system.ack_pending": "Belum dikonfirmasi",
     "system.redelivered": "Dikirim ulang",
+    "system.parked": "Kiriman yang diparkir ({total})",
+    "system.parked_lead": (
+        "Kiriman yang gagal diterapkan karena kesalahan Jejak sendiri (bukan aturan, bukan gangguan sementara): "
+        "disimpan, tidak ditolak. Setelah perbaikan, jalankan `jejak parked replay ID`."
+    ),
+    "system.no_parked": "Tidak ada kiriman yang diparkir.",
+    "system.error": "Galat",
+    "system.attempts": "Percobaan",
     "audit.title": "Audit",
     "audit.verification": "Verifikasi rantai hash",
     "audit.verification_lead": (
@@ -349,6 +357,14 @@ EN: dict[str, str] = {
     "system.pending": "Not yet delivered",
     "system.ack_pending": "Not yet acknowledged",
     "system.redelivered": "Redelivered",
+    "system.parked": "Parked submissions ({total})",
+    "system.parked_lead": (
+        "Submissions that failed for a fault of Jejak's own (neither a rule nor a passing outage): kept, not "
+        "refused. After a fix, run `jejak parked replay ID`."
+    ),
+    "system.no_parked": "No submission is parked.",
+    "system.error": "Error",
+    "system.attempts": "Tries",
     "audit.verification": "Hash chain verification",
     "audit.verification_lead": (
         "Recomputes the whole store's hash chain, checks every signed checkpoint and every "

@@ -293,15 +293,16 @@ async def complaints_board(request: Request, session: SignedIn, year: YearQuery 
 
 @router.get("/sistem")
 async def system_page(request: Request, session: SignedIn) -> Response:
-    """Projection lag, refusals per sender with their reasons, and the streams and consumers."""
+    """Projection lag, refusals per sender with their reasons, parked submissions, and the streams and consumers."""
     app, token = request.app, session.token
     status = await api_get(app, token, "/status")
     summary = await api_get(app, token, "/rejections/summary")
     latest = await api_get(app, token, "/rejections", {"limit": 20})
     streams = await api_get(app, token, "/status/streams")
+    parked = await api_get(app, token, "/parked")
     return render(
         request, "system.html", session, projections=status["projections"], senders=summary["senders"],
-        rejected=summary["total"], latest=latest["rejections"], streams=streams,
+        rejected=summary["total"], latest=latest["rejections"], streams=streams, parked=parked["parked"],
     )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""A complaint through the real pipeline: its steps in order, the complainant never in clear."""
+"""A complaint through the real pipeline: its steps in order, by its own channel, the complainant never in clear."""
 
 import json
 from typing import Any
@@ -9,6 +9,7 @@ from nats.js import JetStreamContext
 
 from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import EVENTS_STREAM
+from domain.identity import complaint_key
 from services.audit.keys import public_keys
 from services.audit.verify import verify_store
 from tests.builders import envelope, event_id, subject
@@ -20,11 +21,16 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 CHANNEL = "lapor"
+OTHER_CHANNEL = "pengaduan-sawahlunto"
 
 
 async def send(stack: Stack, event_type: str, **fields: Any) -> dict[str, Any]:
-    body = envelope(CHANNEL, **fields)
-    await publish_to(stack, body, subject(event_type, CHANNEL))
+    return await send_as(stack, CHANNEL, event_type, **fields)
+
+
+async def send_as(stack: Stack, source: str, event_type: str, **fields: Any) -> dict[str, Any]:
+    body = envelope(source, **fields)
+    await publish_to(stack, body, subject(event_type, source))
     return body
 
 
@@ -124,3 +130,39 @@ async def test_erasure_destroys_the_key_and_records_who_asked(
     report = verify_store(stack.database_url, public_keys(stack.settings.signing_key_dir()))
     assert report.ok, report.problems
     assert report.rows > 0
+
+
+async def test_a_channel_handles_only_its_own_complaints_and_erases_only_its_own_people(
+    stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    tracking, reference = f"LAPOR-{event_id()}", f"akun-{event_id()}"
+    await send(
+        stack, "complaint-received", complaint_id=tracking, channel="lapor", classification="complaint",
+        category="light", complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
+        summary="Lampu jalan mati", received_on="2026-04-06",
+    )  # fmt: skip
+    await eventually(lambda: inbox_settled(js), what="the complaint stored")
+    keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+
+    hostile_step = await send_as(
+        stack, OTHER_CHANNEL, "complaint-verified", complaint_id=tracking, outcome="archived", verified_on="2026-04-07"
+    )
+    hostile_erasure = await send_as(
+        stack, OTHER_CHANNEL, "personal-data-erased", subject_source=CHANNEL, subject_reference=reference,
+        reason="permintaan pelapor", requested_by="Pengaduan Kota Sawahlunto",
+    )  # fmt: skip
+    own_step = await send(
+        stack, "complaint-verified", complaint_id=tracking, outcome="verified", verified_on="2026-04-07"
+    )
+
+    step_refused, erasure_refused = await rejection_of(js, hostile_step), await rejection_of(js, hostile_erasure)
+    assert (step_refused.kind, step_refused.rule) == (RejectionKind.RULE, "complaint-other-channel")
+    assert (erasure_refused.kind, erasure_refused.rule) == (RejectionKind.RULE, "erasure-other-channel")
+    await eventually(lambda: inbox_settled(js), what="INBOX settled")
+    assert await rejections_of(js, own_step["event_id"]) == []
+    assert db.execute("SELECT count(*) FROM personal_keys").fetchone() == keys_before
+    verified = db.execute(
+        "SELECT state FROM jejak_events WHERE originator_id = %s AND topic = 'domain.complaint:Complaint.Verified'",
+        (complaint_key(tracking),),
+    ).fetchall()
+    assert [json.loads(state)["outcome"] for (state,) in verified if isinstance(state, bytes)] == ["verified"]

@@ -47,9 +47,9 @@ async def test_a_demo_city_is_stored_without_a_single_rejection(
 async def test_jejak_demo_load_logs_in_as_each_sender_and_reports_what_it_published(
     stack: Stack, services: object, js: JetStreamContext
 ) -> None:
-    """As on ``make run``: the logins come from JEJAK_HOME; another year, so its ids are new."""
-    args = ["demo", "load", "--employees", "6", "--years", "1", "--last-year", "2031", "--seed", "6"]
-    city = generate_city(seed=6, employees=6, years=1, last_year=2031)
+    """As on ``make run``: the logins come from JEJAK_HOME; another seed and year, so its ids are new."""
+    args = ["demo", "load", "--employees", "6", "--years", "1", "--last-year", "2025", "--seed", "6"]
+    city = generate_city(seed=6, employees=6, years=1, last_year=2025)
 
     result = await asyncio.to_thread(CliRunner().invoke, app, args, env=embedded_settings(stack))  # its own loop
 

@@ -1,7 +1,8 @@
 """Property: whatever senders publish, every INBOX message ends up stored once or rejected once.
 
 Hypothesis generates mixes of valid completions, contract breaches, broken rules, bytes that are
-not JSON and re-sends, publishes them with plain nats-py to the real pipeline, and checks the
+not JSON, hostile bodies (nested too deep, too many items or keys, a string too long, facts from
+the future) and re-sends, publishes them with plain nats-py to the real pipeline, and checks the
 ledger: each INBOX sequence has exactly one receipt or exactly one rejection (a re-send of
 something stored has neither, being a duplicate of the first), as the generator predicted; and
 ingest is still consuming afterwards.
@@ -65,11 +66,23 @@ def submissions(nip: str) -> st.SearchStrategy[Submission]:
     def garbage(raw: bytes) -> Submission:
         return Submission(b"\xff" + raw, event_id(), "rejected")
 
+    def hostile(kind: str) -> Submission:
+        body = training_completed(employee_nip=nip)
+        made = {
+            "deep": lambda: b"[" * 50_000,
+            "wide": lambda: encode(body | {"evidence": list(range(5_000))}),
+            "many-keys": lambda: encode(body | {f"k{i}": i for i in range(3_000)}),
+            "long-string": lambda: encode(body | {"title": "t" * 20_000}),
+            "future": lambda: encode(body | {"start_date": "2031-01-01", "end_date": "2031-01-05"}),
+        }
+        return Submission(made[kind](), body["event_id"], "rejected")
+
     return st.one_of(
         st.integers(min_value=1, max_value=40).map(valid),
         st.sampled_from(sorted(BREACHES)).flatmap(lambda f: BREACHES[f].map(lambda v: breach(f, v))),
         st.integers().map(broken_rule),
         st.binary(max_size=40).map(garbage),
+        st.sampled_from(["deep", "wide", "many-keys", "long-string", "future"]).map(hostile),
     )
 
 

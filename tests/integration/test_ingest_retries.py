@@ -12,12 +12,10 @@ from domain.civil_servant import CivilServant
 from domain.identity import receipt_id
 from domain.policy import Policy
 from domain.records import Outcome, Records, Submission
-from services.ingest.worker import Ingest
-from services.personal_data import PostgresKeyVault
-from services.senders import load_senders
 from tests.builders import register_in, training_completed
 from tests.conftest import Stack
 from tests.e2e.publishing import publish_to
+from tests.integration.conftest import ingest_of, running_ingest
 from tests.streams import inbox_settled, rejections_of
 from tests.waiting import eventually
 
@@ -43,16 +41,8 @@ class FlakyDatabase:
 async def flaky_ingest(stack: Stack, records: Records, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FlakyDatabase]:
     flaky = FlakyDatabase(records, failures=2)
     monkeypatch.setattr(records, "change_employee", flaky)
-    connection = await nats.connect(stack.nats_url)
-    settings = stack.settings.model_copy(update={"retry_max_delay_seconds": 1.0})
-    senders = load_senders(stack.settings.senders_file)
-    ingest = Ingest(records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(), settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(ingest.run(stop))
-    yield flaky
-    stop.set()
-    await task
-    await connection.close()
+    async with running_ingest(stack, records, stack.settings.model_copy(update={"retry_max_delay_seconds": 1.0})):
+        yield flaky
 
 
 async def test_a_failing_database_delays_the_submission_but_records_it(
@@ -73,8 +63,7 @@ async def test_a_failing_database_delays_the_submission_but_records_it(
 async def test_a_stopped_ingest_leaves_nothing_for_the_connection_to_wait_for(stack: Stack, records: Records) -> None:
     """A pull subscription never drains by itself: left subscribed, closing the services took drain's 30 s."""
     connection = await nats.connect(stack.nats_url)
-    senders = load_senders(stack.settings.senders_file)
-    ingest = Ingest(records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(), stack.settings)
+    ingest = ingest_of(stack, records, connection, stack.settings)
     stop = asyncio.Event()
     task = asyncio.create_task(ingest.run(stop))
     await asyncio.sleep(1.0)  # at least one fetch made

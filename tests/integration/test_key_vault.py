@@ -1,12 +1,21 @@
-"""Personal-data keys in the real PostgreSQL: one key per person, erasure destroys them."""
+"""Personal-data keys in the real PostgreSQL: one key per person, erasure destroys them (when it may)."""
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 
+from contracts.inbound import INBOUND_CONTRACTS
+from domain.errors import RuleViolation
+from domain.identity import complaint_key, person_id
+from domain.records import Records
+from services.ingest.commands import execute
 from services.personal_data import KeyErased, PostgresKeyVault, SealMismatch
+from services.senders import load_senders
+from tests.builders import encode, envelope, submission
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -71,3 +80,38 @@ def test_sealers_racing_for_a_new_person_make_one_key(stack: Stack) -> None:
     assert all(vaults[0].open(person, value) == b"Siti" for value in sealed)
     for vault in vaults:
         vault.close()
+
+
+def run(records: Records, vault: PostgresKeyVault, event_type: str, body: dict[str, object]) -> None:
+    """What ingest does with a submission that satisfies its contract."""
+    contract = INBOUND_CONTRACTS[event_type, 1]
+    event = contract.model_validate_json(encode(body))
+    execute(records, vault, event, submission(event_type, source=event.source), stewards=load_senders().stewards)
+
+
+def test_another_channel_s_erasure_is_refused_and_destroys_no_key(stack: Stack, records: Records) -> None:
+    """The keys go first when an erasure is accepted, so the channel is checked before anything is destroyed."""
+    vault = PostgresKeyVault(stack.database_url)
+    reference, tracking = f"akun-{uuid.uuid4().hex[:12]}", f"LAPOR-{uuid.uuid4()}"
+    received = envelope(
+        "lapor", complaint_id=tracking, channel="lapor", classification="complaint", category="light",
+        complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
+        summary="Lampu jalan mati", received_on="2026-04-06",
+    )  # fmt: skip
+    run(records, vault, "complaint-received", received)
+    person = person_id("lapor", reference)
+    sealed = next(iter(records.events.get(complaint_key(tracking)))).complainant_sealed  # type: ignore[attr-defined]
+
+    hostile = envelope(
+        "pengaduan-sawahlunto", subject_source="lapor", subject_reference=reference, reason="permintaan pelapor",
+        requested_by="Pengaduan Kota Sawahlunto",
+    )  # fmt: skip
+    with pytest.raises(RuleViolation) as refused:
+        run(records, vault, "personal-data-erased", hostile)
+
+    assert type(refused.value) is RuleViolation  # ingest refuses it with kind "rule"
+    assert refused.value.rule == "erasure-other-channel"
+    assert json.loads(vault.open(person, sealed))["name"] == "Andi"
+    with pytest.raises(AggregateNotFoundError):
+        records.repository.get(person)
+    vault.close()

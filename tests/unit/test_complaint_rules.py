@@ -1,15 +1,17 @@
 """Complaints as a state machine; forums; erasure that destroys keys and keeps the trail."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 from pydantic import ValidationError
 
 from contracts.inbound import ComplaintReceivedV1, contract_for
 from domain.complaint import Complaint
+from domain.data_subject import check_erasure
 from domain.errors import RuleViolation
 from domain.identity import complaint_key, person_id
 from domain.policy import bundled_policy
@@ -17,9 +19,13 @@ from domain.records import Recorded, Records
 from services.ingest.commands import execute
 from services.personal_data import InMemoryKeyVault, KeyErased
 from services.relay.translate import envelope_of
+from services.senders import load_senders
 from tests.builders import encode, envelope, origin, submission
 
 CHANNEL = "lapor"
+OTHER_CHANNEL = "pengaduan-sawahlunto"
+STEWARD = "bkpsdm-sawahlunto"
+STEWARDS = frozenset({STEWARD})
 
 
 def received(**changes: Any) -> Complaint:
@@ -32,20 +38,34 @@ def received(**changes: Any) -> Complaint:
     return Complaint(**{**fields, **changes})
 
 
-def verify(complaint: Complaint, outcome: str = "verified", on: date = date(2026, 4, 7)) -> None:
-    complaint.verify(origin(CHANNEL), outcome=outcome, verified_on=on, note=None)
+NONE: frozenset[str] = frozenset()
 
 
-def dispose(complaint: Complaint, on: date = date(2026, 4, 8)) -> None:
-    complaint.dispose(origin(CHANNEL), unit_code="DISDUKCAPIL", disposed_on=on)
+def verify(
+    complaint: Complaint, outcome: str = "verified", on: date = date(2026, 4, 7), by: str = CHANNEL,
+    stewards: frozenset[str] = NONE,
+) -> None:  # fmt: skip
+    complaint.verify(origin(by), stewards=stewards, outcome=outcome, verified_on=on, note=None)
 
 
-def follow_up(complaint: Complaint, on: date = date(2026, 4, 9)) -> None:
-    complaint.follow_up(origin(CHANNEL), unit_code="DISDUKCAPIL", action="loket tambahan dibuka", followed_up_on=on)
+def dispose(
+    complaint: Complaint, on: date = date(2026, 4, 8), by: str = CHANNEL, stewards: frozenset[str] = NONE
+) -> None:
+    complaint.dispose(origin(by), stewards=stewards, unit_code="DISDUKCAPIL", disposed_on=on)
 
 
-def close(complaint: Complaint, on: date = date(2026, 4, 10)) -> None:
-    complaint.close(origin(CHANNEL), resolution="selesai", closed_on=on, satisfaction=4)
+def follow_up(
+    complaint: Complaint, on: date = date(2026, 4, 9), by: str = CHANNEL, stewards: frozenset[str] = NONE
+) -> None:
+    complaint.follow_up(
+        origin(by), stewards=stewards, unit_code="DISDUKCAPIL", action="loket tambahan dibuka", followed_up_on=on
+    )
+
+
+def close(
+    complaint: Complaint, on: date = date(2026, 4, 10), by: str = CHANNEL, stewards: frozenset[str] = NONE
+) -> None:
+    complaint.close(origin(by), stewards=stewards, resolution="selesai", closed_on=on, satisfaction=4)
 
 
 def test_the_whole_flow() -> None:
@@ -97,6 +117,42 @@ def test_no_step_before_the_complaint_was_received() -> None:
         verify(received(), on=date(2026, 4, 1))
 
 
+@pytest.mark.parametrize("step", [verify, dispose, follow_up, close])
+def test_only_the_channel_that_received_a_complaint_sends_its_later_steps(step: Callable[..., None]) -> None:
+    complaint = received()
+    with pytest.raises(RuleViolation) as refused:
+        step(complaint, by=OTHER_CHANNEL)
+    assert refused.value.rule == "complaint-other-channel"  # before any rule that would tell its state
+    assert f"'{CHANNEL}'" in refused.value.message
+    assert f"'{OTHER_CHANNEL}'" in refused.value.message
+    assert complaint.state == "received"
+
+
+def test_a_channel_is_no_steward_because_another_one_is() -> None:
+    with pytest.raises(RuleViolation, match="only the channel that received it or a steward"):
+        verify(received(), by=OTHER_CHANNEL, stewards=STEWARDS)
+
+
+def test_a_steward_may_handle_any_channel_s_complaint() -> None:
+    complaint = received()
+    for step in (verify, dispose, follow_up, close):
+        step(complaint, by=STEWARD, stewards=STEWARDS)
+    assert complaint.state == "closed"
+    assert complaint.received_from == CHANNEL
+
+
+def test_a_channel_erases_only_the_people_it_holds() -> None:
+    check_erasure(CHANNEL, CHANNEL, frozenset())
+    check_erasure(STEWARD, CHANNEL, STEWARDS)
+    with pytest.raises(RuleViolation) as refused:
+        check_erasure(OTHER_CHANNEL, CHANNEL, STEWARDS)
+    assert refused.value.rule == "erasure-other-channel"
+    assert refused.value.message == (
+        f"'{OTHER_CHANNEL}' may not erase a person of '{CHANNEL}': only the channel that holds the person "
+        "(subject_source) or a steward may"
+    )
+
+
 def complaint_body(**overrides: Any) -> dict[str, Any]:
     body = envelope(
         CHANNEL, complaint_id=f"LAPOR-{submission().event_id}", channel="lapor", classification="complaint",
@@ -123,9 +179,39 @@ def records() -> Iterator[Records]:
 def run(records: Records, vault: InMemoryKeyVault, event_type: str, body: dict[str, Any]) -> Recorded:
     contract = contract_for(event_type, 1)
     assert contract is not None
-    outcome = execute(records, vault, contract.model_validate_json(encode(body)), submission(event_type))
+    event = contract.model_validate_json(encode(body))
+    outcome = execute(records, vault, event, submission(event_type), stewards=load_senders().stewards)
     assert isinstance(outcome, Recorded)
     return outcome
+
+
+def test_a_stored_complaint_remembers_which_channel_received_it(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    body = complaint_body()
+    run(records, vault, "complaint-received", body)
+    hostile = envelope(OTHER_CHANNEL, complaint_id=body["complaint_id"], outcome="archived", verified_on="2026-04-07")
+    with pytest.raises(RuleViolation, match=f"complaint {body['complaint_id']} was received from 'lapor'"):
+        run(records, vault, "complaint-verified", hostile)
+    own = envelope(CHANNEL, complaint_id=body["complaint_id"], outcome="verified", verified_on="2026-04-07")
+    run(records, vault, "complaint-verified", own)
+    assert records.repository.get(complaint_key(body["complaint_id"])).state == "verified"
+
+
+def test_another_channel_s_erasure_is_refused_before_any_key_is_destroyed(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    body = complaint_body()
+    run(records, vault, "complaint-received", body)
+    person = person_id(CHANNEL, "akun-8812")
+    sealed = next(e for e in records.events.get(complaint_key(body["complaint_id"]))).complainant_sealed  # type: ignore[attr-defined]
+    erasure = envelope(
+        OTHER_CHANNEL, subject_source=CHANNEL, subject_reference="akun-8812", reason="permintaan pelapor",
+        requested_by="Pengaduan Kota Sawahlunto",
+    )  # fmt: skip
+    with pytest.raises(RuleViolation, match="may not erase a person of 'lapor'"):
+        run(records, vault, "personal-data-erased", erasure)
+    assert json.loads(vault.open(person, sealed))["name"] == "Siti"
+    with pytest.raises(AggregateNotFoundError):
+        records.repository.get(person)  # no erasure recorded either
 
 
 def test_the_complainant_is_stored_sealed_and_erasure_makes_it_unreadable(records: Records) -> None:

@@ -1,8 +1,15 @@
 """Ingest's first step, without I/O: a contract or a refusal a sender can read."""
 
+import base64
+import hashlib
+
+import pytest
+
 from contracts.inbound import TrainingCompletedV1
+from contracts.limits import BodyLimits
 from contracts.rejection import RejectionKind
 from services.ingest.decode import Decoded, Refusal, decode
+from services.ingest.rejections import rejection_of
 from services.senders import load_senders, parse_senders
 from tests.builders import TRAINING_SUBJECT, encode, subject, training_completed
 
@@ -101,3 +108,76 @@ def test_another_sender_map_decides_for_its_own_sources() -> None:
     refused = decode(TRAINING_SUBJECT, encode(training_completed()), only_lan)
     assert isinstance(refused, Refusal)
     assert refused.kind is RejectionKind.SENDER
+
+
+def test_deeply_nested_brackets_are_refused_not_raised() -> None:
+    """~200 KB of ``[`` made json.loads raise RecursionError, which stopped ingest for everyone."""
+    result = decode(TRAINING_SUBJECT, b"[" * 200_000, SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.LIMIT
+    assert result.code == "too-deep"
+
+
+def test_deep_nesting_on_an_unknown_subject_is_refused_too() -> None:
+    """The event id is looked for even when the subject is wrong: that read must survive the body too."""
+    result = decode("asn.in.bpsdm-sumbar.training-started.v1", b"[" * 200_000, SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.LIMIT
+
+
+def test_a_thousand_unknown_fields_are_told_briefly() -> None:
+    body = training_completed(event_id="e-many") | {f"extra-{n}-" + "k" * 200: n for n in range(900)}
+    result = decode(TRAINING_SUBJECT, encode(body), SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.kind is RejectionKind.CONTRACT
+    assert len(result.errors) == 20
+    assert all(len(e.field) <= 200 for e in result.errors)
+    assert "(and 880 more)" in result.reason
+    assert len(result.reason) <= 2_000
+    assert result.event_id == "e-many"
+
+
+def test_an_event_id_of_the_wrong_shape_is_not_repeated() -> None:
+    result = decode(TRAINING_SUBJECT, encode(training_completed(event_id="x" * 5_000)), SENDERS)
+    assert isinstance(result, Refusal)
+    assert result.event_id is None
+
+
+def test_a_body_over_the_size_bound_is_refused_unparsed() -> None:
+    result = decode(TRAINING_SUBJECT, b"{" + b" " * 300_000 + b"}", SENDERS, BodyLimits(max_bytes=262_144))
+    assert isinstance(result, Refusal)
+    assert (result.kind, result.code, result.source) == (RejectionKind.LIMIT, "too-large", "bpsdm-sumbar")
+
+
+def test_a_validator_that_fails_refuses_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault while reading one body (here a code list that raises) is that body's refusal, not ingest's stop."""
+
+    def broken(_: str) -> str:
+        raise KeyError("jenisDiklat")
+
+    monkeypatch.setattr(TrainingCompletedV1, "model_validate_json", broken)
+    result = decode(TRAINING_SUBJECT, encode(training_completed()), SENDERS)
+    assert isinstance(result, Refusal)
+    assert (result.kind, result.code) == (RejectionKind.CONTRACT, "unreadable")
+    assert "KeyError" in result.reason
+
+
+def test_a_large_original_is_carried_by_its_digest_and_prefix() -> None:
+    body = b"{" + b" " * 200_000 + b"}"
+    refusal = decode(TRAINING_SUBJECT, body, SENDERS)
+    assert isinstance(refusal, Refusal)
+    rejection = rejection_of(refusal, TRAINING_SUBJECT, 7, body)
+    assert not rejection.original_complete
+    assert rejection.original_bytes == len(body)
+    assert rejection.original_sha256 == hashlib.sha256(body).hexdigest()
+    assert base64.b64decode(rejection.original_base64) == body[:1_024]
+    assert len(rejection.model_dump_json()) < 8_000
+
+
+def test_a_small_original_is_carried_whole() -> None:
+    body = encode(training_completed(employee_nip="12"))
+    refusal = decode(TRAINING_SUBJECT, body, SENDERS)
+    assert isinstance(refusal, Refusal)
+    rejection = rejection_of(refusal, TRAINING_SUBJECT, 7, body)
+    assert rejection.original_complete
+    assert base64.b64decode(rejection.original_base64) == body

@@ -3,7 +3,7 @@
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +24,11 @@ from services.senders import load_senders
 
 @pytest.fixture(scope="module")
 def city() -> City:
-    """Small enough for a unit test; seed 46 gives it every event type, even a (rare) annulled penalty."""
-    return generate_city(seed=46, employees=60, years=3, last_year=2026)
+    """Small enough for a unit test; seed 33 gives it every event type, even a (rare) annulled penalty.
+
+    Its today is fixed, so the city does not change with the date the tests run on.
+    """
+    return generate_city(seed=33, employees=60, years=3, last_year=2026, today=date(2026, 11, 30))
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def test_ids_are_unique_and_events_happen_in_order_during_office_hours(city: Cit
     ids = [publication.event_id for publication in city.events]
     moments = [datetime.fromisoformat(publication.body["occurred_at"]) for publication in city.events]
 
-    assert ids == [f"demo-46-{n:08d}" for n in range(1, len(ids) + 1)]
+    assert ids == [f"demo-33-{n:08d}" for n in range(1, len(ids) + 1)]
     assert moments == sorted(moments)
     assert {moment.utcoffset() for moment in moments} == {timedelta(hours=7)}
     assert all(time(8) <= moment.time() < time(18) and moment.weekday() < 5 for moment in moments)
@@ -165,3 +168,31 @@ def test_jejak_demo_stats_counts_the_events_without_publishing() -> None:
     assert result.exit_code == 0, result.output
     assert "employee-registered" in result.output
     assert f"{len(generate_city(seed=5, employees=20, years=1).events):,}" in result.output
+
+
+def test_nothing_in_the_city_happens_after_its_today() -> None:
+    """Ingest refuses facts from the future, so the demo stops at its own today."""
+    today = date(2026, 6, 30)
+    city = generate_city(seed=9, employees=40, years=2, last_year=2026, today=today)
+    latest = max(
+        value[:10]
+        for event in city.events
+        for value in _strings(event.body)
+        if len(value) >= 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit()
+    )
+    assert "2026-06" <= latest <= today.isoformat()
+
+
+def test_a_city_wholly_after_its_today_is_refused() -> None:
+    with pytest.raises(ValueError, match="after its today"):
+        generate_city(employees=5, years=1, last_year=2031, today=date(2026, 12, 2))
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []

@@ -55,6 +55,21 @@ def test_a_refusal_lists_what_the_source_may_send() -> None:
     assert BUNDLED.refusal("x", "training-completed") == "unknown source 'x': not in the sender map"
 
 
+def test_only_the_city_s_bkpsdm_is_a_steward_of_the_complaint_channels() -> None:
+    assert BUNDLED.stewards == frozenset({"bkpsdm-sawahlunto"})
+    assert BUNDLED.by_source["bkpsdm-sawahlunto"].steward
+    assert not BUNDLED.by_source["lapor"].steward
+
+
+def test_a_sender_is_a_steward_only_when_its_entry_says_so() -> None:
+    senders = parse_senders(
+        '[senders.ppid]\nname = "PPID"\nevents = ["personal-data-erased"]\nsteward = true\n'
+        '[senders.lapor]\nname = "LAPOR"\nevents = ["complaint-closed"]\nsteward = false\n'
+        '[senders.mpp]\nname = "MPP"\nevents = ["complaint-closed"]\n'
+    )
+    assert senders.stewards == frozenset({"ppid"})
+
+
 def test_announced_complaint_types_may_be_listed_before_their_contracts() -> None:
     senders = parse_senders('[senders.lapor]\nname = "LAPOR"\nevents = ["complaint-closed"]\n')
     assert "complaint-closed" in ANNOUNCED_EVENT_TYPES
@@ -70,10 +85,21 @@ def test_announced_complaint_types_may_be_listed_before_their_contracts() -> Non
         ('[senders.lan-ri]\nname = "x"\nevents = ["training-started"]', "unknown event type(s) training-started"),
         ('[senders.lan-ri]\nname = "x"\nevents = []', "`events` must be a non-empty list"),
         ('[senders.lan-ri]\nname = ""\nevents = ["training-completed"]', "`name` must be a non-empty string"),
-        ('[senders.lan-ri]\nevents = ["training-completed"]', "needs exactly `name` and `events`, found ['events']"),
+        (
+            '[senders.lan-ri]\nevents = ["training-completed"]',
+            "needs `name` and `events` and may have `steward`, found ['events']",
+        ),
         (
             '[senders.lan-ri]\nname = "x"\nevents = ["training-completed"]\nevent = ["x"]',
-            "needs exactly `name` and `events`",
+            "needs `name` and `events` and may have `steward`, found ['event', 'events', 'name']",
+        ),
+        (
+            '[senders.lan-ri]\nname = "x"\nevents = ["training-completed"]\nstewards = true',
+            "needs `name` and `events` and may have `steward`, found ['events', 'name', 'stewards']",
+        ),
+        (
+            '[senders.lan-ri]\nname = "x"\nevents = ["training-completed"]\nsteward = "yes"',
+            "`steward` must be true or false",
         ),
         (
             '[senders.lan-ri]\nname = "x"\nevents = ["training-completed", "training-completed"]',

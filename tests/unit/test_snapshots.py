@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,9 +19,10 @@ from tests.builders import record_training, register_in
 
 @pytest.fixture(scope="module")
 def city() -> Iterator[tuple[Records, list[str]]]:
-    """The small demo city (seed 46 has every event type, an annulled penalty and corrections included)."""
+    """The small demo city (seed 33 has every event type, an annulled penalty and corrections included)."""
     app = Records(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    vault, generated = InMemoryKeyVault(), generate_city(seed=46, employees=60, years=3, last_year=2026)
+    generated = generate_city(seed=33, employees=60, years=3, last_year=2026, today=date(2026, 11, 30))
+    vault = InMemoryKeyVault()
     for sequence, publication in enumerate(generated.events, 1):
         contract = contract_for(publication.event_type, 1)
         assert contract is not None
