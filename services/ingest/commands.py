@@ -5,12 +5,9 @@ provenance and the remaining fields become the command's arguments.
 """
 
 import json
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
-
-from pydantic import BaseModel
 
 from contracts.inbound import (
     CompetencyAssessedV1,
@@ -55,6 +52,7 @@ from domain.identity import (
 from domain.policy import Policy
 from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
+from services.ingest.moments import moments_in
 from services.personal_data import KeyVault
 
 ENVELOPE = {
@@ -130,22 +128,6 @@ def touched_ids(event: InboundEvent) -> tuple[UUID, ...]:
         if isinstance(event, ComplaintReceivedV1) and event.forum_id is not None:
             ids.append(dialogue_forum_id(event.forum_id))
     return tuple(ids)
-
-
-def moments_in(value: object, path: str = "") -> dict[str, date | datetime]:
-    """Every date and moment in a contract, by field path (``evidence.0.signed_on``), nested ones too."""
-    if isinstance(value, date):  # a datetime is a date too
-        return {path: value}
-    if isinstance(value, BaseModel):
-        items: Iterable[tuple[object, object]] = ((name, getattr(value, name)) for name in type(value).model_fields)
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    else:
-        return {}
-    found: dict[str, date | datetime] = {}
-    for key, item in items:
-        found.update(moments_in(item, f"{path}.{key}" if path else str(key)))
-    return found
 
 
 def execute(
