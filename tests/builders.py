@@ -20,9 +20,9 @@ BKPSDM = "bkpsdm-sawahlunto"
 _random = random.Random()  # unique per run: tests share servers, never ids
 
 
-def unique_nip(gender: int | None = None) -> str:
-    """A valid NIP no other test in this run uses (random birth date and sequence)."""
-    born = date(1960 + _random.randrange(40), 1 + _random.randrange(12), 1 + _random.randrange(28))
+def unique_nip(gender: int | None = None, born_before: int = 2000) -> str:
+    """A valid NIP no other test in this run uses (random birth date from 1960 and sequence; start at 22)."""
+    born = date(1960 + _random.randrange(born_before - 1960), 1 + _random.randrange(12), 1 + _random.randrange(28))
     start_month, serial = 1 + _random.randrange(12), _random.randrange(1000)
     return f"{born:%Y%m%d}{born.year + 22:04d}{start_month:02d}{gender or 1 + _random.randrange(2)}{serial:03d}"
 

@@ -74,7 +74,7 @@ def story(nip: str) -> list[tuple[str, str, dict[str, Any]]]:
 async def test_every_event_type_is_accepted_from_its_sender(
     stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    nip = await registered_nip(stack)
+    nip = await registered_nip(stack, unique_nip(born_before=1990))  # ten years of service by now: Karya Satya 10
     senders = load_senders(stack.settings.senders_file)
     sent: list[dict[str, Any]] = []
     for source, event_type, fields in story(nip):
