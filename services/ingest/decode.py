@@ -56,8 +56,6 @@ class Refusal:
             return self.limit
         if self.kind is RejectionKind.SUBJECT:
             return "subject-malformed" if self.event_type is None else "contract-unknown"
-        if self.kind is RejectionKind.LIMIT:
-            return "limit-exceeded"
         return {RejectionKind.SENDER: "sender-not-allowed", RejectionKind.CONTRACT: "contract-violated"}.get(
             self.kind, str(self.kind)
         )

@@ -20,7 +20,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import anyio.to_thread
@@ -32,7 +32,7 @@ from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM, parse_inbox_subject, rejected_subject
 from domain.errors import ConcurrentChange, EventIdReused, RuleViolation
 from domain.records import Records, Submission
-from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
+from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of, stored_at_of
 from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode, event_id_of
 from services.ingest.faults import is_transient
@@ -82,16 +82,7 @@ class Incoming(NamedTuple):
 
     @classmethod
     def of(cls, message: Msg) -> "Incoming":
-        return cls(message.subject, message.data, sequence_of(message), received_at_of(message))
-
-
-def received_at_of(message: Msg) -> datetime:
-    """When the stream stored ``message``, read from its ack subject as ``sequence_of`` reads the sequence."""
-    tokens = (message.reply or "").split(".")
-    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
-        return datetime.fromtimestamp(int(tokens[7]) / 1e9, UTC)
-    stamp: datetime = message.metadata.timestamp
-    return stamp
+        return cls(message.subject, message.data, sequence_of(message), stored_at_of(message))
 
 
 def record_one(
