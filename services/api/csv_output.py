@@ -1,4 +1,11 @@
-"""Reports as CSV too: a spreadsheet is how most of BKPSDM reads a list."""
+"""Reports as CSV too: a spreadsheet is how most of BKPSDM reads a list.
+
+A spreadsheet runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or a
+carriage return) as a formula: a unit code ``=HYPERLINK(...)`` sent by a departmental system would
+become a live link in an officer's sheet. Every text cell Jejak writes goes through
+``spreadsheet_safe``, which puts a ``'`` before such a first character (OWASP's advice); numbers
+stay numbers.
+"""
 
 import csv
 import io
@@ -13,6 +20,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 Format = Literal["json", "csv"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` as a cell no spreadsheet reads as a formula: text beginning with a formula's first
+    character gets a leading ``'``; everything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_row(cells: dict[str, Any]) -> dict[str, Any]:
+    return {column: spreadsheet_safe(value) for column, value in cells.items()}
 
 
 def wants_csv(request: Request, format_: Format | None) -> bool:
@@ -55,6 +75,6 @@ def csv_response(
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for cells in flattened:
-        writer.writerow(cells)
+        writer.writerow(safe_row(cells))
     headers = {"Content-Disposition": content_disposition(filename), **stamp}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -24,6 +24,7 @@ from starlette.background import BackgroundTask
 
 from contracts.reference import code_list
 from services import tokens
+from services.api.csv_output import spreadsheet_safe
 from services.audit import verification_log
 from services.audit.export import NothingToExport
 from services.tokens import Role
@@ -241,10 +242,9 @@ async def unit_csv(unit_code: str, found: UnitStaffDep) -> Response:
     writer = csv.writer(out)
     writer.writerow(["nip", "name", "asn_kind", "jp", "target", "meets_target", "last_predikat", "flags"])
     for row in rows:
-        writer.writerow(
-            [row.nip, row.name, row.asn_kind, row.jp, row.target, row.meets_target, row.predikat_name or "",
-             " ".join(row.flags)]
-        )  # fmt: skip
+        cells = [row.nip, row.name, row.asn_kind, row.jp, row.target, row.meets_target, row.predikat_name or "",
+                 " ".join(row.flags)]  # fmt: skip
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     name = f"pegawai-{unit_code}-{found.year}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{quote(name)}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

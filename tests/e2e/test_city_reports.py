@@ -12,11 +12,12 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from statistics import median
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import nats
@@ -24,7 +25,8 @@ import pytest
 
 from contracts.reference import penalty_levels
 from domain.policy import bundled_policy
-from services.demo.city import City, generate_city
+from services.api.csv_output import FORMULA_STARTS
+from services.demo.city import City, Publication, generate_city
 from services.demo.publisher import publish_city
 from services.tokens import Role
 from tests.conftest import TEST_SETTINGS, Stack
@@ -39,9 +41,35 @@ YEAR = 2025
 """A whole year in the past: ingest refuses facts from the future, and the demo city stops at its today."""
 
 
+HOSTILE_UNIT = '=HYPERLINK("evil.example","DISDIKBUD")'
+"""What a hostile or careless BKPSDM system could send as a unit code: a live formula in a spreadsheet."""
+HOSTILE_NAME = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def with_formulas(city: City, unit: str = "DISDIKBUD") -> City:
+    """The city with its largest unit's code, one of its people's name and every allegation written as formulas."""
+    named = next(e.nip for e in city.employees if e.unit_code == unit)
+
+    def hostile(event: Publication) -> Publication:
+        body = {key: HOSTILE_UNIT if value == unit else value for key, value in event.body.items()}
+        if event.event_type == "employee-registered" and body["employee_nip"] == named:
+            body["name"] = HOSTILE_NAME
+        if event.event_type == "disciplinary-case-opened":
+            body["allegation"] = "=" + body["allegation"]
+        return replace(event, body=body)
+
+    return replace(
+        city,
+        events=[hostile(event) for event in city.events],
+        units=tuple(replace(u, code=HOSTILE_UNIT) if u.code == unit else u for u in city.units),
+        employees=tuple(replace(e, unit_code=HOSTILE_UNIT) if e.unit_code == unit else e for e in city.employees),
+    )
+
+
 @pytest.fixture(scope="module")
 def city() -> City:
-    return generate_city(seed=62, employees=40, years=2, last_year=YEAR)
+    """Its largest unit's code and one person's name are spreadsheet formulas: every report must still read."""
+    return with_formulas(generate_city(seed=62, employees=40, years=2, last_year=YEAR))
 
 
 @pytest.fixture(scope="module")
@@ -274,6 +302,17 @@ async def test_every_report_comes_as_csv_with_its_stamp(path: str, api: httpx.As
     key = LISTS[path]
     expected = len(as_json[key]) if key else sum(len(unit["predikat"]) for unit in as_json["units"])
     assert len(rows) == expected > 0
+    cells = [cell for row in rows for cell in row.values()]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not _is_number(cell)] == []
+    assert "'" + HOSTILE_UNIT in cells or any(cell.startswith("'=") for cell in cells)  # the formula, neutralised
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def full_years(start: date, on: date) -> int:
@@ -409,3 +448,19 @@ async def test_rewards_granted_per_unit_by_decree_year(city: City, api: httpx.As
     assert {u["unit_code"]: u["granted"] for u in answer["units"]} == dict(expected)
     assert all(u["granted"] == sum(u["by_reward"].values()) for u in answer["units"])
     assert sum(expected.values()) > 0
+
+
+async def test_the_dashboard_s_staff_csv_is_safe_in_a_spreadsheet(
+    api: httpx.AsyncClient, city_stack: tuple[Stack, JejakProcess]
+) -> None:
+    """The unit page's download: the unit and the person whose name is a formula, as text."""
+    stack, services = city_stack
+    token = await new_token(stack.database_url, Role.BKPSDM)
+    async with httpx.AsyncClient(base_url=services.api, timeout=30) as client:
+        assert (await client.post("/ui/masuk", data={"token": token, "next": "/ui/"})).status_code == 303
+        download = await client.get(f"/ui/opd/{quote(HOSTILE_UNIT, safe='')}/pegawai.csv", params={"year": YEAR})
+    assert download.status_code == 200, download.text
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert "'" + HOSTILE_NAME in [row["name"] for row in rows]
+    cells = [cell for row in rows for cell in row.values()]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not _is_number(cell)] == []
