@@ -275,8 +275,12 @@ def nats_config_command(
         Path | None,
         typer.Option(dir_okay=False, help="Passwords, kept across runs; default: credentials.json beside --out."),
     ] = None,
-    listen: Annotated[str, typer.Option(help="Client address.")] = "0.0.0.0:4222",
-    monitor: Annotated[str, typer.Option(help="Monitoring address (/healthz).")] = "0.0.0.0:8222",
+    listen: Annotated[
+        str, typer.Option(help="Client address; loopback unless told otherwise (compose: 0.0.0.0:4222).")
+    ] = "127.0.0.1:4222",
+    monitor: Annotated[
+        str, typer.Option(help="Monitoring address (/healthz); it has no login, so loopback by default.")
+    ] = "127.0.0.1:8222",
     store_dir: Annotated[str, typer.Option(help="JetStream store folder, as the server sees it.")] = "/data",
     server_name: Annotated[str, typer.Option(help="The server's name.")] = "jejak-nats-1",
 ) -> None:

@@ -118,6 +118,7 @@ def export_bundle(
         raise NothingToExport(f"{out} is not empty: choose a new folder")
     signed_now = take_checkpoint(database_url, key, only_if_moved=True) if key is not None else None
     out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)  # events with content may hold personal data (sealed or not): the exporter's only
     with psycopg.connect(database_url) as conn:
         snapshot(conn)
         with conn.transaction():
@@ -147,6 +148,8 @@ def export_bundle(
             "signature": base64.b64encode(key.private.sign(manifest_message(files))).decode("ascii"),
         }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    for path in out.rglob("*"):  # private wherever the folder is copied to with its modes
+        path.chmod(0o700 if path.is_dir() else 0o600)
     return Exported(out, written[0], written[1], first, end, len(inside), signed_now, key is not None)
 
 

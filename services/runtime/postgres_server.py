@@ -6,6 +6,7 @@ directly, on a TCP port of our choice. PostgreSQL refuses to run as root, so as 
 runs as an unprivileged OS user (``nobody`` by default) that owns the data folder.
 """
 
+import contextlib
 import importlib.util
 import os
 import pwd
@@ -69,31 +70,58 @@ class OsUser:
 
 
 def postgres_bin_dir(user: OsUser, copies_under: Path | None = None) -> Path:
-    """The PostgreSQL binaries, copied once to a world-readable folder if ``user`` cannot reach them.
+    """The PostgreSQL binaries, copied to a world-readable folder if ``user`` cannot reach them.
 
     A virtualenv under a private folder (``/root``, a 0700 temporary clone) is unreachable for an
-    unprivileged server user; copying 34 MB once is kinder than chmod-ing someone's folders, as
-    pgserver would. The copy keeps the wheel's layout, because the binaries find their shared
-    libraries through the RPATH ``$ORIGIN/../../../pgserver.libs``.
+    unprivileged server user; copying 34 MB is kinder than chmod-ing someone's folders, as pgserver
+    would. The copy keeps the wheel's layout, because the binaries find their shared libraries
+    through the RPATH ``$ORIGIN/../../../pgserver.libs``.
+
+    The copy is kept under a predictable name (in the system's temporary folder) for the next start,
+    but used only when every file and folder in it is this process's own and no one else may change
+    it: anyone may create that name first and fill it with binaries of their own. Otherwise the
+    binaries are copied afresh into a folder of a random name, made for this start.
     """
     bundled = bundled_install_dir().resolve()  # the server user must reach the real path, not a link
     if user.can_reach(bundled / "bin"):
         return bundled / "bin"
-    root = (copies_under or Path(tempfile.gettempdir())) / f"jejak-pgserver-{os.stat(bundled).st_ino}"
-    binaries = root / "pgserver" / "pginstall" / "bin"
-    if not (binaries / "postgres").exists():
-        staging = Path(tempfile.mkdtemp(prefix=".jejak-pgserver-", dir=root.parent))
-        shutil.copytree(bundled, staging / "pgserver" / "pginstall", symlinks=True)
-        libraries = bundled.parent.parent / "pgserver.libs"
-        if libraries.exists():  # Linux wheels (auditwheel); macOS wheels keep theirs inside
-            shutil.copytree(libraries, staging / "pgserver.libs", symlinks=True)
-        staging.chmod(0o755)
-        try:
-            staging.rename(root)
-        except OSError:  # another process copied it first
-            shutil.rmtree(staging)
+    base = copies_under or Path(tempfile.gettempdir())
+    kept = base / f"jejak-pgserver-{os.stat(bundled).st_ino}"
+    if not _our_copy(kept):
+        fresh = _copy_binaries(bundled, base)
+        with contextlib.suppress(OSError):  # another process copied it first, or someone else holds the name
+            fresh.rename(kept)  # replaces only a missing name (or an empty folder)
+        if _our_copy(kept):
+            shutil.rmtree(fresh, ignore_errors=True)
+        else:
+            kept = fresh  # the kept one is not to be trusted: use the copy made just now
+    binaries = kept / "pgserver" / "pginstall" / "bin"
     user.require_reach(binaries)
     return binaries
+
+
+def _copy_binaries(bundled: Path, base: Path) -> Path:
+    """The wheel's install and libraries in a new folder of a random name under ``base``, readable by all."""
+    staging = Path(tempfile.mkdtemp(prefix="jejak-pgserver-", dir=base))
+    shutil.copytree(bundled, staging / "pgserver" / "pginstall", symlinks=True)
+    libraries = bundled.parent.parent / "pgserver.libs"
+    if libraries.exists():  # Linux wheels (auditwheel); macOS wheels keep theirs inside
+        shutil.copytree(libraries, staging / "pgserver.libs", symlinks=True)
+    staging.chmod(0o755)
+    return staging
+
+
+def _our_copy(root: Path) -> bool:
+    """A complete copy in which every entry is this process's user's and none is writable by others."""
+    if root.is_symlink() or not (root / "pgserver" / "pginstall" / "bin" / "postgres").is_file():
+        return False
+    me = os.geteuid()
+    for folder, folders, files in os.walk(root):  # links are not followed
+        for entry in (folder, *(os.path.join(folder, name) for name in (*folders, *files))):
+            status = os.lstat(entry)
+            if status.st_uid != me or (not stat.S_ISLNK(status.st_mode) and status.st_mode & 0o022):
+                return False
+    return True
 
 
 SHARED_BUFFERS = "512MB"

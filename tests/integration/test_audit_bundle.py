@@ -1,6 +1,7 @@
 """Export bundles: verified offline (no database, no Jejak on the path), and any edit is caught."""
 
 import json
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -217,3 +218,14 @@ def test_a_junk_checkpoint_stored_by_someone_is_neither_shipped_nor_chosen_as_th
     assert [checkpoint.position for checkpoint in shipped] == [signed.position, head]
     assert bytes(64) not in {checkpoint.signature for checkpoint in shipped}
     assert verify_bundle(bundle, public_keys(store.key_dir)).ok
+
+
+def test_a_bundle_is_readable_by_its_exporter_only(store: AuditStore, tmp_path: Path) -> None:
+    """Its events may carry personal data: no other user of the machine reads them."""
+    out = tmp_path / "chosen"
+    out.mkdir(mode=0o755)  # an empty folder the exporter named, open to all
+    bundle = export(store, out)
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o700
+    modes = {path.relative_to(bundle).as_posix(): stat.S_IMODE(path.stat().st_mode) for path in bundle.rglob("*")}
+    assert modes["events.jsonl"] == 0o600
+    assert all(mode == (0o700 if (bundle / name).is_dir() else 0o600) for name, mode in modes.items()), modes

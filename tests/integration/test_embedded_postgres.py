@@ -84,3 +84,28 @@ def test_binaries_reached_through_a_link_in_a_private_folder_are_used_by_their_r
     finally:
         shutil.rmtree(private)
         shutil.rmtree(copies)
+
+
+@pytest.mark.parametrize("planted_by", ["another user", "anyone (world-writable)"])
+def test_a_copy_someone_else_could_have_planted_is_never_run(private_site_packages: Path, planted_by: str) -> None:
+    """The kept copy's name is predictable: a local user may create it first, with binaries of their own."""
+    nobody = OsUser.for_postgres("nobody")
+    copies = Path(tempfile.mkdtemp(prefix="jejak-copies-"))
+    copies.chmod(0o755)
+    bundled = (private_site_packages / "pgserver" / "pginstall").resolve()
+    planted = copies / f"jejak-pgserver-{os.stat(bundled).st_ino}"
+    try:
+        shutil.copytree(bundled, planted / "pgserver" / "pginstall", symlinks=True)
+        if planted_by == "another user":
+            for folder, _, files in os.walk(planted):
+                for entry in (folder, *(os.path.join(folder, name) for name in files)):
+                    os.lchown(entry, nobody.uid or 65534, nobody.gid or 65534)
+        else:
+            (planted / "pgserver" / "pginstall" / "bin").chmod(0o777)
+        binaries = postgres_bin_dir(nobody, copies_under=copies)
+        assert not str(binaries).startswith(str(planted))  # a copy of its own, under another name
+        assert binaries.parent.parent.parent.name.startswith("jejak-pgserver-")
+        assert nobody.can_reach(binaries)
+        assert (binaries / "postgres").is_file()
+    finally:
+        shutil.rmtree(copies)

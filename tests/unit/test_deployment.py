@@ -30,7 +30,7 @@ def jejak_commands() -> list[tuple[str, list[str]]]:
 def test_every_jejak_service_is_in_compose() -> None:
     commands = {" ".join(command) for _, command in jejak_commands()}
     assert commands == {
-        "jejak nats-config --out /var/lib/jejak/nats/nats.conf --store-dir /data",
+        "jejak nats-config --out /var/lib/jejak/nats/nats.conf --store-dir /data --listen 0.0.0.0:4222",
         "jejak provision",
         "jejak run ingest",
         "jejak run relay",
@@ -119,4 +119,14 @@ def test_nats_config_runs_as_compose_runs_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     assert 'store_dir: "/data"' in out.read_text()
+    assert "listen: 0.0.0.0:4222" in out.read_text()  # the other containers reach it
+    assert "http: 127.0.0.1:8222" in out.read_text()  # the monitor has no login: never beyond the container
     assert (tmp_path / "credentials.json").exists()
+
+
+def test_nats_config_binds_to_loopback_unless_told_otherwise(tmp_path: Path) -> None:
+    out = tmp_path / "nats.conf"
+    result = CliRunner().invoke(app, ["nats-config", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "listen: 127.0.0.1:4222" in out.read_text()
+    assert "http: 127.0.0.1:8222" in out.read_text()

@@ -7,7 +7,7 @@ from services.api.app import create_app
 
 
 async def test_an_unreachable_database_is_unavailable_without_its_error_text() -> None:
-    nowhere = "postgresql://jejak:secret-password@127.0.0.1:1/jejak"  # noqa: S105 (a login to nothing)
+    nowhere = "postgresql://jejak:secret-password@127.0.0.1:1/jejak"
     app = create_app(nowhere)
     async with AsyncConnectionPool(nowhere, min_size=0, max_size=1, open=False) as pool:
         app.state.pool = pool
