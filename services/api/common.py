@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import HTTPException, Path, Query
 from psycopg import AsyncCursor, IsolationLevel
 from psycopg_pool import AsyncConnectionPool
+from pydantic import AfterValidator
 
 from contracts.identifiers import check_employee_number
 from domain.policy import Policy, bundled_policy
@@ -23,7 +24,23 @@ PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 """No control characters (PostgreSQL text cannot hold NUL; no unit code has any)."""
 UnitCode = Annotated[str, Path(min_length=1, max_length=128, pattern=PRINTABLE, description="Unit (OPD) code")]
 UnitFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=PRINTABLE, description="Only this unit")]
-AsOf = Annotated[date | None, Query(description="Measure up to this day; default: today")]
+EARLIEST_DAY = date(2000, 1, 1)
+DAYS_AHEAD = 366
+"""How far past today a report may be asked as of: a year, to plan ahead; beyond it nothing is known."""
+
+
+def _reportable_day(day: date | None) -> date | None:
+    latest = today() + timedelta(days=DAYS_AHEAD)
+    if day is not None and not EARLIEST_DAY <= day <= latest:
+        raise ValueError(f"a report's day lies from {EARLIEST_DAY.isoformat()} to {latest.isoformat()} (a year ahead)")
+    return day
+
+
+AsOf = Annotated[
+    date | None,
+    Query(description="Measure up to this day, from 2000-01-01 to a year after today; default: today"),
+    AfterValidator(_reportable_day),
+]
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv")]
 Period = Annotated[
     str, Query(pattern=r"^(annual|Q[1-4]|M(0[1-9]|1[0-2]))$", description="annual (default), Q1-Q4 or M01-M12")

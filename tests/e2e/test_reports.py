@@ -295,3 +295,14 @@ async def test_lists_sort_and_page_and_refuse_unknown_sort_fields(stack: Stack, 
     assert (await api.get(path, params={"sort": "salary"})).status_code == 422
     assert (await api.get(path, params={"limit": 0})).status_code == 422
     assert (await api.get("/reports/predikat-distribution", params={"period": "Q5"})).status_code == 422
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-27", "1999-12-31"])
+@pytest.mark.parametrize("path", ["/reports/complaints", "/reports/discipline", "/reports/reward-eligibility"])
+async def test_a_report_s_day_lies_in_its_documented_range(api_as: ClientAs, path: str, as_of: str) -> None:
+    """A public token asked for complaints as of 9999-12-27: each request held the whole API for about 10 s."""
+    answer = await (await api_as(Role.PUBLIC if path == "/reports/complaints" else Role.BKPSDM)).get(
+        path, params={"as_of": as_of}
+    )
+    assert answer.status_code == 422, answer.text
+    assert "a report's day lies from 2000-01-01 to" in answer.text

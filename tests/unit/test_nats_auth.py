@@ -92,7 +92,7 @@ def test_nats_config_writes_a_server_config_and_keeps_the_passwords(tmp_path: Pa
     assert result.exit_code == 0, result.output
     credentials = out.with_name("credentials.json")
     assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(credentials.stat().st_mode) == 0o600
-    assert "listen: 0.0.0.0:4222" in out.read_text()
+    assert "listen: 127.0.0.1:4222" in out.read_text()  # loopback unless told otherwise
     assert "sync_interval: always" in out.read_text()
     accepted_by_nats_server(out)
     before = credentials.read_text()
