@@ -67,6 +67,9 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_failed_sign_ins_per_minute: int = Field(
+        default=20, ge=1, description="Wrong tokens one client address may present in a minute before a 429."
+    )
     demo_employees: int = Field(
         default=300, ge=1, description="Civil servants of the demo city `jejak up` loads on an empty embedded store."
     )

@@ -159,7 +159,11 @@ async def run_services(
         if Service.API in wanted:
             config = uvicorn.Config(
                 create_app(
-                    database_url, nats_url, web_keys=dashboard_keys(settings), audit_key_dir=settings.signing_key_dir()
+                    database_url,
+                    nats_url,
+                    web_keys=dashboard_keys(settings),
+                    audit_key_dir=settings.signing_key_dir(),
+                    failed_sign_ins_per_minute=settings.api_failed_sign_ins_per_minute,
                 ),
                 host=settings.api_host,
                 port=settings.api_port,

@@ -20,6 +20,7 @@ from projections.tracking import READ_MODELS_CHANNEL
 from services import tokens
 from services.api import audit_routes, complaints_routes, performance_routes, reports, standing_routes, status
 from services.api.answer_cache import AnswerCache
+from services.api.attempts import DEFAULT_LIMIT, FailedAttempts
 from services.api.auth import EmployeeReader, Overseer, check_employee_access, responses
 from services.api.common import NipPath, valid_number
 from services.api.dependencies import Pool
@@ -65,11 +66,13 @@ def create_app(
     nats_url: str | None = None,
     web_keys: SessionKeys | None = None,
     audit_key_dir: Path | None = None,
+    failed_sign_ins_per_minute: int = DEFAULT_LIMIT,
 ) -> FastAPI:
     """One pool per process, opened on start-up and closed on shutdown; NATS only for /status.
 
     ``web_keys`` sign the dashboard's session cookies (default: a key for this process only);
-    ``audit_key_dir`` holds the public keys the dashboard's verifications trust.
+    ``audit_key_dir`` holds the public keys the dashboard's verifications trust; past
+    ``failed_sign_ins_per_minute`` wrong tokens a client address gets 429 (``services.api.attempts``).
     """
 
     @asynccontextmanager
@@ -95,12 +98,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.include_router(reports.router)
-    app.include_router(performance_routes.router)
-    app.include_router(complaints_routes.router)
-    app.include_router(standing_routes.router)
-    app.include_router(status.router)
-    app.include_router(audit_routes.router)
+    for routes in (reports, performance_routes, complaints_routes, standing_routes, status, audit_routes):
+        app.include_router(routes.router)
+    app.state.failed_attempts = FailedAttempts(limit=failed_sign_ins_per_minute)
     app.state.web_keys = web_keys or ephemeral_keys()
     app.state.verifications = Verifications(database_url, audit_key_dir)
     web.install(app)

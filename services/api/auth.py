@@ -16,6 +16,7 @@ from psycopg import AsyncCursor
 
 from projections.directory import unit_of
 from services import tokens
+from services.api.attempts import FailedAttempts
 from services.api.dependencies import Pool
 from services.api.schemas import ErrorOut, InvalidOut
 from services.api.token_cache import TokenCache
@@ -52,6 +53,16 @@ class Caller:
         return self.role is Role.OPD and unit_code is not None and unit_code == self.opd
 
 
+def failed_attempts(request: Request) -> FailedAttempts:
+    """The process's count of failed sign-ins (one per app: the API's and the dashboard's together)."""
+    attempts: FailedAttempts = request.app.state.failed_attempts
+    return attempts
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
 def unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
@@ -69,10 +80,13 @@ async def caller_of(
     token = credentials.credentials
     if kept is not None and (caller := kept.holder(token)) is not None:
         return caller
+    attempts, address = failed_attempts(request), client_address(request)
+    attempts.check(address)
     generation = kept.generation if kept is not None else 0
     async with pool.connection() as conn, conn.cursor() as cur:
         found = await tokens.verify(cur, token)
     if found is None:
+        attempts.failed(address)
         raise unauthorized("the token is unknown, wrong or revoked", 'Bearer error="invalid_token"')
     caller = Caller(found.token_id, found.role, found.opd)
     if kept is not None:

@@ -24,6 +24,7 @@ from starlette.background import BackgroundTask
 
 from contracts.reference import code_list
 from services import tokens
+from services.api.auth import client_address, failed_attempts
 from services.api.csv_output import spreadsheet_safe
 from services.audit import verification_log
 from services.audit.export import NothingToExport
@@ -113,9 +114,12 @@ async def sign_in_form(request: Request, next: str | None = None, expired: bool 
 
 @router.post("/masuk")
 async def sign_in(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/ui/") -> Response:  # noqa: A002
+    attempts, address = failed_attempts(request), client_address(request)
+    attempts.check(address)
     async with request.app.state.pool.connection() as conn, conn.cursor() as cur:
         found = await tokens.verify(cur, token.strip())
     if found is None:
+        attempts.failed(address)
         return render(request, "signin.html", None, status=401, next=_local(next), message="signin.bad")
     target = _local(next)
     if target == "/ui/" and found.role is Role.OPD and found.opd:

@@ -27,6 +27,9 @@ def services_of(stack: Stack, log_path: Path) -> JejakProcess:
         "JEJAK_RETRY_MAX_DELAY_SECONDS": "2",
         "JEJAK_AUDIT_KEY_DIR": str(stack.settings.signing_key_dir()),
         "JEJAK_CHECKPOINT_INTERVAL_SECONDS": "2",
+        # Every test's client is 127.0.0.1, and several present wrong tokens on purpose; the bound itself is
+        # tested in process (tests/integration/test_guessing_tokens.py).
+        "JEJAK_API_FAILED_SIGN_INS_PER_MINUTE": "100000",
     }
     return JejakProcess(
         ["run", "ingest", "relay", "projections", "checkpoints", "api"], settings, free_port(), log_path

@@ -1,0 +1,50 @@
+"""Guessing tokens is bounded per client address, at the API and the dashboard's sign-in alike."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.api.app import create_app
+from services.api.attempts import DEFAULT_LIMIT
+from services.tokens import Role
+from tests.conftest import Stack
+from tests.e2e.conftest import bearer, new_token
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def app(stack: Stack) -> AsyncIterator[FastAPI]:
+    running = create_app(stack.database_url)
+    async with running.router.lifespan_context(running):
+        yield running
+
+
+def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://api")
+
+
+async def test_a_guesser_is_slowed_and_others_are_not(app: FastAPI, stack: Stack) -> None:
+    good = await new_token(stack.database_url, Role.BKPSDM)
+    async with client_at(app, "192.0.2.7") as guesser, client_at(app, "192.0.2.8") as officer:
+        answers = [
+            (await guesser.get("/status", headers=bearer(f"jejak_guess{n}_secret"))).status_code
+            for n in range(DEFAULT_LIMIT + 5)
+        ]
+        assert answers == [401] * DEFAULT_LIMIT + [429] * 5
+        held = await guesser.get("/status", headers=bearer(good))  # even a right token, while held
+        assert held.status_code == 429
+        assert int(held.headers["Retry-After"]) >= 1
+        assert "too many failed sign-in attempts" in held.json()["detail"]
+        assert (await officer.get("/status", headers=bearer(good))).status_code == 200
+
+
+async def test_the_dashboard_sign_in_counts_the_same_way(app: FastAPI, stack: Stack) -> None:
+    async with client_at(app, "192.0.2.9") as guesser:
+        for n in range(DEFAULT_LIMIT):
+            answer = await guesser.post("/ui/masuk", data={"token": f"jejak_guess{n}_secret", "next": "/ui/"})
+            assert answer.status_code == 401
+        answer = await guesser.post("/ui/masuk", data={"token": "jejak_more_secret", "next": "/ui/"})
+        assert answer.status_code == 429
