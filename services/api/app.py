@@ -35,6 +35,7 @@ from services.api.schemas import (
     RejectionsOut,
     RejectionSummaryOut,
 )
+from services.api.security_headers import SecurityHeaders
 from services.api.status import connect_nats
 from services.api.token_cache import TokenCache
 from services.database import read_pool
@@ -100,6 +101,7 @@ def create_app(
     )
     for routes in (reports, performance_routes, complaints_routes, standing_routes, status, audit_routes):
         app.include_router(routes.router)
+    app.add_middleware(SecurityHeaders)
     app.state.failed_attempts = FailedAttempts(limit=failed_sign_ins_per_minute)
     app.state.web_keys = web_keys or ephemeral_keys()
     app.state.verifications = Verifications(database_url, audit_key_dir)

@@ -344,3 +344,26 @@ async def test_only_an_auditor_may_use_the_audit_page(page: Page, dashboard: Das
         answer = await page.goto(dashboard.url + path)
         assert answer is not None
         assert answer.status == 403, path
+
+
+async def test_every_page_runs_under_its_content_security_policy(page: Page, dashboard: Dashboard) -> None:
+    """No inline script, no framing, no sniffing, no referrer: and the pages still draw their charts."""
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    answer = await page.goto(dashboard.url + "/ui/masuk")
+    assert answer is not None
+    headers = answer.headers
+    assert "script-src 'self';" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert (headers["x-content-type-options"], headers["referrer-policy"]) == ("nosniff", "no-referrer")
+    nip = busiest_nip(dashboard)
+    await sign_in(page, dashboard, Role.AUDITOR)
+    for path in ("/ui/", "/ui/opd", f"/ui/pegawai/{nip}", "/ui/pengaduan", "/ui/sistem", "/ui/audit"):
+        answer = await page.goto(dashboard.url + path)
+        assert answer is not None
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], path
+    await page.goto(dashboard.url + "/ui/")
+    await expect(page.locator("canvas").first).to_be_visible()  # the charts' scripts ran
+    assert refused == []

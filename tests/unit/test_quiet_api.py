@@ -28,3 +28,18 @@ async def test_the_docs_load_their_assets_from_the_api_itself() -> None:
             served = await client.get(f"/static-offline-docs/{asset}")
             assert served.status_code == 200
             assert len(served.content) > 100_000
+
+
+async def test_every_answer_carries_the_security_headers_and_only_the_docs_allow_inline_script() -> None:
+    app = create_app("postgresql://nobody@127.0.0.1:1/none")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+        for path in ("/openapi.json", "/ui/masuk", "/no-such-page"):
+            headers = (await client.get(path)).headers
+            assert "script-src 'self';" in headers["content-security-policy"], path
+            assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert headers["referrer-policy"] == "no-referrer", path
+            assert headers["x-frame-options"] == "DENY", path
+        docs = (await client.get("/docs")).headers["content-security-policy"]
+        assert "script-src 'self' 'unsafe-inline'" in docs
+        assert "frame-ancestors 'none'" in docs
