@@ -34,6 +34,16 @@ async def send_as(stack: Stack, source: str, event_type: str, **fields: Any) -> 
     return body
 
 
+async def complaint_stored(stack: Stack, js: JetStreamContext, tracking: str, reference: str) -> None:
+    """The channel receives a complaint from the person it knows as ``reference``; ingest has stored it."""
+    await send(
+        stack, "complaint-received", complaint_id=tracking, channel="lapor", classification="complaint",
+        category="light", complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
+        summary="Lampu jalan mati", received_on="2026-04-06",
+    )  # fmt: skip
+    await eventually(lambda: inbox_settled(js), what="the complaint stored")
+
+
 async def rejection_of(js: JetStreamContext, body: dict[str, Any]) -> RejectionV1:
     async def found() -> list[RejectionV1] | None:
         return await rejections_of(js, body["event_id"]) or None
@@ -101,12 +111,7 @@ async def test_erasure_destroys_the_key_and_records_who_asked(
     stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     reference = f"akun-{event_id()}"
-    await send(
-        stack, "complaint-received", complaint_id=f"LAPOR-{event_id()}", channel="lapor", classification="complaint",
-        category="light", complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
-        summary="Lampu jalan mati", received_on="2026-04-06",
-    )  # fmt: skip
-    await eventually(lambda: inbox_settled(js), what="the complaint stored")
+    await complaint_stored(stack, js, f"LAPOR-{event_id()}", reference)
     keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
     erasure = await send(
         stack, "personal-data-erased", subject_source=CHANNEL, subject_reference=reference,
@@ -136,12 +141,7 @@ async def test_a_channel_handles_only_its_own_complaints_and_erases_only_its_own
     stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     tracking, reference = f"LAPOR-{event_id()}", f"akun-{event_id()}"
-    await send(
-        stack, "complaint-received", complaint_id=tracking, channel="lapor", classification="complaint",
-        category="light", complainant={"reference": reference, "name": "Andi"}, target_unit_code="DISHUB",
-        summary="Lampu jalan mati", received_on="2026-04-06",
-    )  # fmt: skip
-    await eventually(lambda: inbox_settled(js), what="the complaint stored")
+    await complaint_stored(stack, js, tracking, reference)
     keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
 
     hostile_step = await send_as(
