@@ -18,7 +18,9 @@ from psycopg import AsyncConnection
 
 from contracts.streams import EVENTS_STREAM, INBOX_STREAM, INGEST_CONSUMER
 from projections.worker import PROJECTIONS
+from services.ingest.intake import intake_behind
 from services.relay.worker import last_relayed_position
+from services.senders import load_senders
 
 STORE_PROJECTIONS = [projection.name for projection in PROJECTIONS if projection.from_store]
 """The read models built from the event store (via EVENTS); the one built from REJECTED is not in the path."""
@@ -52,9 +54,11 @@ class Probe:
         return int(row[0]) if row else 0
 
     async def inbox_backlog(self) -> int:
-        """INBOX messages ingest has not acknowledged yet (pending + in flight)."""
+        """Submissions not applied yet: in senders' streams not moved into INBOX by intake, and INBOX
+        messages ingest has not acknowledged (pending + in flight)."""
         info = await self.js.consumer_info(INBOX_STREAM, INGEST_CONSUMER)
-        return (info.num_pending or 0) + (info.num_ack_pending or 0)
+        waiting = await intake_behind(self.js, list(load_senders().names))
+        return waiting + (info.num_pending or 0) + (info.num_ack_pending or 0)
 
     async def relayed(self) -> int:
         """The store position of the last message on EVENTS."""

@@ -53,7 +53,8 @@ async def naive_end_to_end(stack: BenchStack, probe: Probe, workload: Workload, 
         with running(service):
             await asyncio.to_thread(service.wait_ready)
             began = time.monotonic()
-            await publish_part(workload, workload.stage, stack.sender_url)
+            # The naive design has one INBOX and no senders' own streams: it is published into directly.
+            await publish_part(workload, workload.stage, lambda _source: stack.nats_url)
 
             async def done() -> bool:
                 info = await probe.js.consumer_info(INBOX_STREAM, naive.DURABLE)

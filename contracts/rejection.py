@@ -51,6 +51,11 @@ class RejectionV1(BaseModel):
     event_type: str | None
     event_id: str | None
     inbox_sequence: Annotated[int, Field(ge=1, description="Sequence of the submission in INBOX.")]
+    submission_sequence: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="The sequence the sender's PubAck named (its own stream SUBMIT-<source>), to match the "
+        "refusal with what it published; absent for what was published into INBOX by Jejak itself.",
+    )
     rejected_at: AwareDatetime
     original_base64: str = Field(
         description="The submitted bytes, base64-encoded, exactly as received; only their first bytes when "

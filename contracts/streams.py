@@ -22,6 +22,11 @@ CHECKPOINT_SUBJECT = "asn.audit.checkpoints"
 
 INGEST_CONSUMER = "ingest"
 
+SUBMISSIONS_SUBJECTS = "asn.submit.>"
+"""Where senders' submissions land inside Jejak's account, one stream per sender (see submission_stream)."""
+INTAKE_BUCKET = "jejak-intake"
+"""Key-value bucket where intake keeps how far it has moved each sender's stream into INBOX."""
+
 TOKEN_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # noqa: S105 (a subject token, not a secret)
 """One subject token: lowercase letters and digits, words joined by single hyphens."""
 
@@ -60,6 +65,24 @@ def events_subject(aggregate_type: str, event_type: str) -> str:
 def inbox_subjects_of(source: str) -> str:
     """Every subject one sender may publish on (its NATS user is limited to these)."""
     return f"asn.in.{source}.>"
+
+
+def submission_subjects_of(source: str) -> str:
+    """Where the server delivers what ``source`` publishes on ``asn.in.<source>.>`` (its import's mapping)."""
+    return f"asn.submit.{source}.>"
+
+
+def submission_stream(source: str) -> str:
+    """The stream of one sender's submissions: its own ``Nats-Msg-Id`` namespace and duplicate window."""
+    return f"SUBMIT-{source}"
+
+
+def inbox_subject_of_submission(subject: str) -> str:
+    """``asn.submit.<source>.<rest>`` -> ``asn.in.<source>.<rest>``: the subject the sender published on."""
+    prefix = "asn.submit."
+    if not subject.startswith(prefix):
+        raise ValueError(f"not a submission subject: {subject!r}")
+    return "asn.in." + subject[len(prefix) :]
 
 
 def rejected_subjects_of(source: str) -> str:

@@ -52,6 +52,14 @@ def stored_at_of(message: Msg) -> datetime:
     return stamp
 
 
+def stored_ns_of(message: Msg) -> int:
+    """When the stream stored the message, in nanoseconds since the epoch (the server's clock)."""
+    tokens = _ack_tokens(message)
+    if tokens:
+        return int(tokens[7])
+    return int(message.metadata.timestamp.timestamp() * 1_000_000) * 1000
+
+
 class OrderedPull:
     """Fetch batches from one durable pull consumer; see the module docstring."""
 

@@ -252,7 +252,7 @@ def publish(
     version: Annotated[int, typer.Option(help="Contract version.")] = 1,
     check: Annotated[bool, typer.Option(help="Check the contract before sending.")] = True,
 ) -> None:
-    """Publish one event to INBOX with Nats-Msg-Id = its event_id, as a departmental system does.
+    """Publish one event with Nats-Msg-Id = its event_id, as a departmental system does.
 
     On the embedded servers it logs in as the event's source (from JEJAK_HOME's NATS credentials).
     """
@@ -264,8 +264,8 @@ def publish(
         console.print(f"[red]not sent:[/red] {error}")
         raise typer.Exit(2) from None
     published = asyncio.run(publish_file(nats_url, subject, event_id, body))
-    note = " (duplicate: already in INBOX, not stored again)" if published.duplicate else ""
-    typer.echo(f"INBOX #{published.sequence} on {published.subject}{note}")
+    note = f" (duplicate: already in {published.stream}, not stored again)" if published.duplicate else ""
+    typer.echo(f"{published.stream} #{published.sequence} on {published.subject}{note}")
 
 
 @app.command("nats-config")

@@ -14,11 +14,12 @@ from nats.js.api import (
     ConsumerConfig,
     DeliverPolicy,
     DiscardPolicy,
+    KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import NotFoundError
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
 from contracts.streams import (
     AUDIT_STREAM,
@@ -28,10 +29,13 @@ from contracts.streams import (
     INBOX_STREAM,
     INBOX_SUBJECTS,
     INGEST_CONSUMER,
+    INTAKE_BUCKET,
     REJECTED_STREAM,
     REJECTED_SUBJECTS,
     rejected_subjects_of,
     rejections_consumer,
+    submission_stream,
+    submission_subjects_of,
 )
 from projections.worker import PROJECTIONS
 from services.senders import Senders
@@ -55,8 +59,17 @@ class Provisioned:
     """What an operator should know about the result (e.g. the store's roles are not separated)."""
 
 
-def stream_configs(settings: Settings) -> list[StreamConfig]:
-    """INBOX and EVENTS are records: kept forever, never deleted or purged, full means refuse."""
+INTAKE_HEADERS_ALLOWANCE = 1024
+"""INBOX takes a submission at the size bound with the headers intake adds (its sender's are not carried)."""
+
+
+def stream_configs(settings: Settings, senders: Senders | None = None) -> list[StreamConfig]:
+    """INBOX and EVENTS are records: kept forever, never deleted or purged, full means refuse.
+
+    Each sender's submissions land first in a stream of its own (``SUBMIT-<source>``), so that
+    JetStream's ``Nats-Msg-Id`` de-duplication, which is per stream, is per sender: no sender can
+    make another's event a duplicate. They are records too: what a sender submitted, as received.
+    """
 
     def record(name: str, subjects: str, window: float, *, deny_delete: bool, max_msg_size: int = -1) -> StreamConfig:
         return StreamConfig(
@@ -77,13 +90,14 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
         )
 
     return [
-        # A submission larger than ingest accepts is refused by the server itself, before it is stored.
+        # A submission larger than ingest accepts is refused by the server itself, before it is stored
+        # (in the sender's own stream, below).
         record(
             INBOX_STREAM,
             INBOX_SUBJECTS,
             settings.inbox_duplicate_window_seconds,
             deny_delete=True,
-            max_msg_size=settings.max_message_bytes,
+            max_msg_size=settings.max_message_bytes + INTAKE_HEADERS_ALLOWANCE,
         ),
         record(
             EVENTS_STREAM,
@@ -95,6 +109,16 @@ def stream_configs(settings: Settings) -> list[StreamConfig]:
         record(REJECTED_STREAM, REJECTED_SUBJECTS, 3600.0, deny_delete=False),
         # Signed checkpoints: what an auditor compares the store with later, so never deleted.
         record(AUDIT_STREAM, AUDIT_SUBJECTS, settings.events_duplicate_window_seconds, deny_delete=True),
+        *(
+            record(
+                submission_stream(source),
+                submission_subjects_of(source),
+                settings.inbox_duplicate_window_seconds,
+                deny_delete=True,
+                max_msg_size=settings.max_message_bytes,
+            )
+            for source in (senders.names if senders is not None else ())
+        ),
     ]
 
 
@@ -172,7 +196,7 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
     updated: list[str] = []
     unchanged: list[str] = []
     conflicts: list[str] = []
-    for config in stream_configs(settings):
+    for config in stream_configs(settings, senders):
         try:
             info = await js.stream_info(str(config.name))
         except NotFoundError:
@@ -207,6 +231,12 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
             conflicts += [f"{name}: {d}" for d in found]
             if not found:
                 unchanged.append(name)
+    try:
+        await js.key_value(INTAKE_BUCKET)
+        unchanged.append(f"bucket {INTAKE_BUCKET}")
+    except BucketNotFoundError:
+        await js.create_key_value(KeyValueConfig(bucket=INTAKE_BUCKET, history=1, storage=StorageType.FILE))
+        created.append(f"bucket {INTAKE_BUCKET}")
     if conflicts:
         raise ProvisioningConflict(
             "existing streams or consumers differ from Jejak's settings; change them deliberately "

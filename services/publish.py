@@ -8,7 +8,7 @@ import nats
 from pydantic import ValidationError
 
 from contracts.inbound import contract_for
-from contracts.streams import INBOX_STREAM, inbox_subject
+from contracts.streams import inbox_subject
 
 
 class NotPublishable(ValueError):
@@ -20,6 +20,8 @@ class Published:
     subject: str
     sequence: int
     duplicate: bool
+    stream: str = "INBOX"
+    """The stream that acknowledged it: the sender's own ``SUBMIT-<source>`` when logged in as the sender."""
 
 
 def read_event(path: Path, event_type: str, version: int, *, check: bool) -> tuple[str, str, bytes]:
@@ -45,12 +47,14 @@ def read_event(path: Path, event_type: str, version: int, *, check: bool) -> tup
 
 
 async def publish_file(nats_url: str, subject: str, event_id: str, body: bytes) -> Published:
-    """JetStream publish with ``Nats-Msg-Id`` = event_id, waiting for the stream's ack."""
+    """JetStream publish with ``Nats-Msg-Id`` = event_id, waiting for the stream's ack.
+
+    Logged in as a sender, the sender's own stream acknowledges (``SUBMIT-<source>``); with the
+    services' login, INBOX does.
+    """
     connection = await nats.connect(nats_url, name="jejak-publish")
     try:
-        ack = await connection.jetstream().publish(
-            subject, body, stream=INBOX_STREAM, headers={"Nats-Msg-Id": event_id}, timeout=5.0
-        )
+        ack = await connection.jetstream().publish(subject, body, headers={"Nats-Msg-Id": event_id}, timeout=5.0)
     finally:
         await connection.close()
-    return Published(subject, ack.seq, bool(ack.duplicate))
+    return Published(subject, ack.seq, bool(ack.duplicate), ack.stream)

@@ -15,6 +15,7 @@ from services.api.app import create_app
 from services.audit.checkpointer import Checkpointer
 from services.audit.keys import load_signing_key
 from services.database import open_records, read_pool
+from services.ingest.intake import Intake
 from services.ingest.parking import ParkedSubmissions
 from services.ingest.worker import Ingest
 from services.personal_data import PostgresKeyVault
@@ -73,7 +74,10 @@ async def _start_ingest(
     senders = load_senders(settings.senders_file)
     vault = PostgresKeyVault(database_url)
     stack.callback(vault.close)
-    ingest = Ingest(records, vault, senders, connection.jetstream(), settings, ParkedSubmissions(database_url))
+    intake = Intake(connection, list(senders.names))
+    ingest = Ingest(
+        records, vault, senders, connection.jetstream(), settings, ParkedSubmissions(database_url), intake
+    )  # fmt: skip
     return asyncio.create_task(ingest.run(stop), name="ingest")
 
 

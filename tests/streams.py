@@ -5,6 +5,8 @@ from nats.js.api import ConsumerInfo
 
 from contracts.rejection import RejectionV1
 from contracts.streams import INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
+from services.ingest.intake import intake_behind
+from services.senders import load_senders
 
 
 async def all_rejections(js: JetStreamContext) -> list[RejectionV1]:
@@ -29,7 +31,13 @@ async def ingest_state(js: JetStreamContext) -> ConsumerInfo:
     return info
 
 
+SOURCES = list(load_senders().names)
+
+
 async def inbox_settled(js: JetStreamContext) -> bool | None:
-    """True once ingest has acknowledged or terminated every INBOX message (None until then)."""
+    """True once intake has moved every sender's submissions into INBOX and ingest has acknowledged
+    or terminated every INBOX message (None until then)."""
+    if await intake_behind(js, SOURCES):
+        return None
     info = await ingest_state(js)
     return True if info.num_pending == 0 and info.num_ack_pending == 0 else None

@@ -14,11 +14,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from psycopg import sql
 from pydantic import BaseModel, Field
 
-from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
+from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM, submission_stream
 from projections.worker import PROJECTIONS
 from services.api.auth import Overseer, responses
 from services.api.dependencies import Pool
 from services.ingest import parking
+from services.ingest.intake import intake_behind
 from services.lag import LagGauges, projection_lags
 
 router = APIRouter()
@@ -95,6 +96,11 @@ class StreamsOut(BaseModel):
 STREAMS = (INBOX_STREAM, EVENTS_STREAM, REJECTED_STREAM, AUDIT_STREAM)
 
 
+def _is_submissions(name: str | None) -> bool:
+    """A sender's own stream (``SUBMIT-<source>``), which intake moves into INBOX."""
+    return bool(name) and str(name).startswith(submission_stream(""))
+
+
 @router.get("/status/streams", response_model=StreamsOut, responses=responses(401, 403))
 async def streams(request: Request, _: Overseer) -> StreamsOut:
     """Each JetStream stream's size and each durable consumer's backlog (auditor, bkpsdm)."""
@@ -103,7 +109,8 @@ async def streams(request: Request, _: Overseer) -> StreamsOut:
         return StreamsOut(reachable=False, streams=[])
     js = client.jetstream()
     found = []
-    for name in STREAMS:
+    senders = sorted(str(info.config.name) for info in await js.streams_info() if _is_submissions(info.config.name))
+    for name in (*STREAMS, *senders):
         try:
             info = await js.stream_info(name)
             consumers = await js.consumers_info(name)
@@ -157,10 +164,23 @@ async def parked(pool: Pool, _: Overseer) -> ParkedListOut:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, pool: Pool) -> Response:
-    """Prometheus text format: ``jejak_projection_lag_events``, ``jejak_projection_lag_seconds`` and
-    ``jejak_parked_submissions`` (absent while the database cannot be read)."""
+    """Prometheus text format: ``jejak_projection_lag_events``, ``jejak_projection_lag_seconds``,
+    ``jejak_intake_waiting_submissions`` (absent without NATS) and ``jejak_parked_submissions``
+    (absent while the database cannot be read)."""
     registry = CollectorRegistry()
     LagGauges(registry).record(list((await _lags(request)).values()))
+    client: Client | None = request.app.state.nats
+    if client is not None and client.is_connected:
+        try:
+            waiting = await intake_behind(client.jetstream())
+        except Exception:  # NATS away or not provisioned: the other figures are still worth serving
+            log.warning("/metrics: the submissions waiting for intake could not be counted", exc_info=True)
+        else:
+            Gauge(
+                "jejak_intake_waiting_submissions",
+                "Submissions in senders' own streams not yet moved into INBOX",
+                registry=registry,
+            ).set(waiting)
     try:
         async with pool.connection(timeout=2) as conn, conn.cursor() as cur:
             waiting = await parking.waiting(cur)

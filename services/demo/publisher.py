@@ -24,7 +24,7 @@ from nats.aio.client import Client
 from nats.js.api import PubAck
 from nats.js.errors import Error as JetStreamError
 
-from contracts.streams import INBOX_STREAM, inbox_subject
+from contracts.streams import inbox_subject
 from services.demo.city import City, Publication
 
 
@@ -120,7 +120,6 @@ class _Sender:
             inbox_subject(self.source, publication.event_type, 1),
             json.dumps(publication.body, ensure_ascii=False, separators=(",", ":")).encode(),
             wait_stall=self.ack_timeout,
-            stream=INBOX_STREAM,
             headers={"Nats-Msg-Id": publication.event_id},
         )
         self.sent += 1

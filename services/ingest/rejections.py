@@ -18,7 +18,7 @@ DEFAULT_ORIGINAL_MAX_BYTES = 65_536
 
 def rejection_of(
     refusal: Refusal, subject: str, inbox_sequence: int, body: bytes,
-    original_max_bytes: int = DEFAULT_ORIGINAL_MAX_BYTES,
+    original_max_bytes: int = DEFAULT_ORIGINAL_MAX_BYTES, submission_sequence: int | None = None,
 ) -> RejectionV1:  # fmt: skip
     complete = len(body) <= original_max_bytes
     carried = body if complete else body[:ORIGINAL_PREFIX_BYTES]
@@ -33,6 +33,7 @@ def rejection_of(
         event_type=refusal.event_type,
         event_id=refusal.event_id,
         inbox_sequence=inbox_sequence,
+        submission_sequence=submission_sequence,
         rejected_at=datetime.now(UTC),
         original_base64=base64.b64encode(carried).decode("ascii"),
         original_complete=complete,

@@ -36,6 +36,7 @@ from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
 from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode, event_id_of
 from services.ingest.faults import is_transient
+from services.ingest.intake import Intake, moved_submission_of, received_at_of
 from services.ingest.lookup import look_up_batch
 from services.ingest.parking import ParkedSubmissions, error_line
 from services.ingest.rejections import rejection_of
@@ -80,9 +81,14 @@ class Incoming(NamedTuple):
     received_at: datetime | None = None
     """INBOX's timestamp of the message: no fact in it may be dated later (plus the policy's tolerance)."""
 
+    submission_sequence: int | None = None
+    """The sequence its sender's PubAck named (in ``SUBMIT-<source>``); None when published into INBOX directly."""
+
     @classmethod
     def of(cls, message: Msg) -> "Incoming":
-        return cls(message.subject, message.data, sequence_of(message), stored_at_of(message))
+        moved = moved_submission_of(message.headers)
+        received_at = received_at_of(message.headers) or stored_at_of(message)
+        return cls(message.subject, message.data, sequence_of(message), received_at, moved[1] if moved else None)
 
 
 def record_one(
@@ -169,7 +175,7 @@ class Ingest:
 
     def __init__(
         self, records: Records, vault: KeyVault, senders: Senders, js: JetStreamContext, settings: Settings,
-        parked: ParkedSubmissions,
+        parked: ParkedSubmissions, intake: Intake | None = None,
     ) -> None:  # fmt: skip
         self.records = records
         self.vault = vault
@@ -177,6 +183,8 @@ class Ingest:
         self.js = js
         self.settings = settings
         self.parked = parked
+        self.intake = intake
+        """Moves the senders' own streams into INBOX; run beside ingest (None: INBOX is fed otherwise)."""
         self.limits = settings.body_limits()
         self.faults: dict[int, int] = {}
         """Tries so far of each INBOX sequence that failed for a fault of ours (forgotten once it is settled)."""
@@ -189,13 +197,12 @@ class Ingest:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        await run_until_stopped(
-            "ingest",
-            self.pull,
-            self.step,
-            stop,
-            lambda failures: backoff_seconds(failures, self.settings.retry_max_delay_seconds),
-        )
+        backoff = functools.partial(backoff_seconds, ceiling=self.settings.retry_max_delay_seconds)
+        applying = run_until_stopped("ingest", self.pull, self.step, stop, backoff)
+        if self.intake is None:
+            await applying
+            return
+        await asyncio.gather(applying, self.intake.run(stop, self.settings.retry_max_delay_seconds))
 
     async def step(self) -> int:
         """Fetch, apply in order, acknowledge; how many messages were applied."""
@@ -272,10 +279,12 @@ class Ingest:
         log.error("INBOX #%d on %s parked after %d tries: %s", sequence, message.subject, attempts, line)
 
     async def _reject(self, message: Msg, refusal: Refusal) -> None:
-        sequence = sequence_of(message)
+        incoming = Incoming.of(message)
+        sequence = incoming.inbox_sequence
         rejection = rejection_of(
-            refusal, message.subject, sequence, message.data, self.settings.rejection_original_max_bytes
-        )
+            refusal, message.subject, sequence, message.data, self.settings.rejection_original_max_bytes,
+            incoming.submission_sequence,
+        )  # fmt: skip
         await publish_rejection(self.js, rejection)
         await message.term()
         log.info("INBOX #%d on %s rejected: %s", sequence, message.subject, refusal.reason)

@@ -6,7 +6,10 @@ write into EVENTS or under another source's subjects. So every sender lives in a
 own that imports only its part of Jejak's (``JEJAK``) subjects; replies crossing accounts are
 rewritten by the server and can only come back into the sender's account:
 
-- publish ``asn.in.<source>.>`` (and receive the PubAck on its ``_INBOX.>``);
+- publish ``asn.in.<source>.>`` (and receive the PubAck on its ``_INBOX.>``). The import maps it
+  to ``asn.submit.<source>.>`` in ``JEJAK``, captured by the sender's own stream
+  ``SUBMIT-<source>``: JetStream de-duplicates ``Nats-Msg-Id`` per stream, so a sender's event ids
+  can collide only with its own (intake then moves each stream into INBOX, ``services/ingest/intake.py``);
 - receive ``asn.rejected.<source>.>`` as they are published;
 - pull and acknowledge from the durable consumer ``rejections-<source>`` on REJECTED, which
   provisioning creates. A sender may not create consumers: the create request's subject names
@@ -24,9 +27,16 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from contracts.streams import REJECTED_STREAM, inbox_subjects_of, rejected_subjects_of, rejections_consumer
+from contracts.streams import (
+    REJECTED_STREAM,
+    inbox_subjects_of,
+    rejected_subjects_of,
+    rejections_consumer,
+    submission_subjects_of,
+)
 from services.senders import Senders
 
 SERVICES_ACCOUNT = "JEJAK"
@@ -110,15 +120,24 @@ def write_private(path: Path, text: str) -> None:
     staging.replace(path)
 
 
-def sender_imports(source: str) -> list[tuple[str, str]]:
-    """(kind, subject) that the account of ``source`` imports from ``JEJAK``, and nothing else."""
+class Import(NamedTuple):
+    """One subject the account of a sender imports from ``JEJAK``: named ``local`` in the sender's account."""
+
+    kind: str
+    subject: str
+    local: str
+
+
+def sender_imports(source: str) -> list[Import]:
+    """What the account of ``source`` imports from ``JEJAK``, and nothing else."""
     consumer = rejections_consumer(source)
-    return [
-        ("service", inbox_subjects_of(source)),
+    unchanged = [
         ("stream", rejected_subjects_of(source)),
         ("service", f"$JS.API.CONSUMER.MSG.NEXT.{REJECTED_STREAM}.{consumer}"),
         ("service", f"$JS.ACK.{REJECTED_STREAM}.{consumer}.>"),
     ]
+    submissions = Import("service", submission_subjects_of(source), inbox_subjects_of(source))
+    return [submissions, *(Import(kind, subject, subject) for kind, subject in unchanged)]
 
 
 def _q(value: str) -> str:
@@ -132,11 +151,13 @@ def _user(name: str, password: str, permissions: str = "") -> str:
 
 def _sender_account(source: str, password: str) -> str:
     imports = sender_imports(source)
-    publish = ", ".join(_q(subject) for kind, subject in imports if kind == "service")
+    publish = ", ".join(_q(wanted.local) for wanted in imports if wanted.kind == "service")
     subscribe = ", ".join(_q(subject) for subject in ("_INBOX.>", rejected_subjects_of(source)))
     permissions = f", permissions: {{ publish: {{ allow: [{publish}] }}, subscribe: {{ allow: [{subscribe}] }} }}"
     lines = [f"  {_q(source)} {{", f"    users = [ {_user(source, password, permissions)} ]", "    imports = ["]
-    lines += [f"      {{ {kind}: {{ account: {SERVICES_ACCOUNT}, subject: {_q(s)} }} }}" for kind, s in imports]
+    for wanted in imports:
+        to = f", to: {_q(wanted.local)}" if wanted.local != wanted.subject else ""
+        lines.append(f"      {{ {wanted.kind}: {{ account: {SERVICES_ACCOUNT}, subject: {_q(wanted.subject)} }}{to} }}")
     return "\n".join([*lines, "    ]", "  }"])
 
 
@@ -145,7 +166,7 @@ def _services_account(senders: Senders, credentials: NatsCredentials) -> str:
     lines += [f"      {_user(user, credentials.password(user))}" for user in (SERVICES_USER, ADMIN_USER)]
     lines += ["    ]", "    exports = ["]
     for source in senders.names:
-        for kind, subject in sender_imports(source):
+        for kind, subject, _ in sender_imports(source):
             # A pull request is answered with many messages: its response must be a stream.
             streamed = ', response_type: "stream"' if ".MSG.NEXT." in subject else ""
             lines.append(f"      {{ {kind}: {_q(subject)}, accounts: [{_q(source)}]{streamed} }}")

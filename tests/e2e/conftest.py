@@ -17,6 +17,7 @@ from services.settings import Settings
 from services.tokens import Role
 from tests.conftest import Stack, embedded_stack
 from tests.e2e.process import JejakProcess
+from tests.streams import inbox_settled
 
 
 def services_of(stack: Stack, log_path: Path) -> JejakProcess:
@@ -50,6 +51,8 @@ def services_on_own_servers(settings: Settings, log_dir: Path) -> Iterator[tuple
 
 async def settled(js: JetStreamContext) -> bool | None:
     """True once ingest has nothing pending and every read model is at the head (for ``eventually``)."""
+    if not await inbox_settled(js):
+        return None
     inbox = await js.consumer_info("INBOX", "ingest")
     lags = await projection_lags(js)
     done = inbox.num_pending == 0 and inbox.num_ack_pending == 0 and all(lag.events == 0 for lag in lags)

@@ -36,7 +36,7 @@ async def test_the_readme_snippet_publishes_a_completion_the_api_shows(stack: St
     )
     output, _ = await process.communicate()
     assert process.returncode == 0
-    assert b"stored in INBOX as #" in output
+    assert b"received as SUBMIT-bpsdm-sumbar #" in output
 
     async def shown() -> list[str] | None:
         response = await api.get("/employees/198503122010011002/competency")

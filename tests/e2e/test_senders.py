@@ -12,12 +12,14 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from contracts.rejection import RejectionKind, RejectionV1
-from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM, rejections_consumer
-from tests.builders import employee_registered, subject, training_completed, unique_nip
+from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM, rejections_consumer, submission_stream
+from services.tokens import Role
+from tests.builders import BKPSDM, employee_registered, subject, training_completed, unique_nip
 from tests.conftest import Stack
+from tests.e2e.conftest import ClientAs
 from tests.e2e.process import JejakProcess
 from tests.e2e.publishing import publish_to, registered_nip
-from tests.streams import rejections_of
+from tests.streams import SOURCES, inbox_settled, rejections_of
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +65,7 @@ async def messages_on(js: JetStreamContext, stream: str, subject: str) -> int:
 async def test_a_sender_publishes_on_its_own_subjects_and_gets_the_ack(stack: Stack) -> None:
     body = training_completed(source=LAN, employee_nip=await registered_nip(stack))
     ack = await publish_to(stack, body, subject("training-completed", LAN))
-    assert ack.stream == INBOX_STREAM
+    assert ack.stream == submission_stream(LAN)  # its own stream: its event ids are its own
     assert ack.seq >= 1
 
 
@@ -159,3 +161,43 @@ async def test_a_sender_cannot_read_another_sender_s_rejections(
 
 async def _rejected(js: JetStreamContext, event_id: str) -> bool | None:
     return True if await rejections_of(js, event_id) else None
+
+
+async def test_no_sender_can_make_another_sender_s_event_a_duplicate(stack: Stack, api: httpx.AsyncClient) -> None:
+    """Event ids live in their sender's namespace: junk sent first under another's id cancels nothing."""
+    nip = await registered_nip(stack)
+    real = training_completed(employee_nip=nip, source="bpsdm-sumbar")
+    junk = {"event_id": real["event_id"], "junk": "sent first with the id bpsdm-sumbar is about to use"}
+    hostile = await publish_to(stack, junk, subject("training-completed", LAN))
+    assert not hostile.duplicate
+
+    ack = await publish_to(stack, real, subject("training-completed", "bpsdm-sumbar"))
+
+    assert not ack.duplicate  # the sender is not told "you already sent this"
+
+    async def recorded() -> list[str] | None:
+        response = await api.get(f"/employees/{nip}/competency")
+        if response.status_code == 404:
+            return None
+        history = response.json()
+        found = [activity["event_id"] for year in history["years"] for activity in year["activities"]]
+        return found or None
+
+    assert await eventually(recorded, what="the real training in the API") == [real["event_id"]]
+    again = await publish_to(stack, real, subject("training-completed", "bpsdm-sumbar"))
+    assert again.duplicate  # its own retry is still recognised by the server
+
+
+async def test_operators_see_each_sender_s_stream_and_what_waits_for_intake(
+    stack: Stack, api_as: ClientAs, js: JetStreamContext
+) -> None:
+    await registered_nip(stack)
+    await eventually(lambda: inbox_settled(js), what="intake and ingest caught up")
+    overseer = await api_as(Role.BKPSDM)
+    streams = {s["name"]: s for s in (await overseer.get("/status/streams")).json()["streams"]}
+    assert {submission_stream(source) for source in SOURCES} <= streams.keys()
+    assert streams[submission_stream(BKPSDM)]["last_seq"] >= 1
+
+    metrics = (await (await api_as(None)).get("/metrics")).text
+    [waiting] = [line for line in metrics.splitlines() if line.startswith("jejak_intake_waiting_submissions ")]
+    assert float(waiting.split()[1]) == 0

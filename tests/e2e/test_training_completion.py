@@ -45,7 +45,7 @@ async def test_a_completion_shows_up_with_its_jp_and_position(
     nip = await registered_nip(stack)
     body = training_completed(employee_nip=nip, stated_jp=4.5, hours=8, end_date="2026-03-10")
     ack = await publish(stack, body)
-    assert ack.stream == "INBOX"
+    assert ack.stream == f"SUBMIT-{SOURCE}"  # the sender's own stream
 
     history = await eventually(lambda: competency_of(api, nip), what="the completion in the API")
 

@@ -10,6 +10,7 @@ from nats.aio.client import Client
 
 from domain.records import Records
 from services.database import open_records
+from services.ingest.intake import Intake
 from services.ingest.parking import ParkedSubmissions
 from services.ingest.worker import Ingest
 from services.personal_data import PostgresKeyVault
@@ -28,9 +29,10 @@ def records(stack: Stack) -> Iterator[Records]:
 
 def ingest_of(stack: Stack, records: Records, connection: Client, settings: Settings) -> Ingest:
     """Ingest as the services run it, over ``records`` (which a test may have patched)."""
+    senders = load_senders(settings.senders_file)
     return Ingest(
-        records, PostgresKeyVault(stack.database_url), load_senders(settings.senders_file), connection.jetstream(),
-        settings, ParkedSubmissions(stack.database_url),
+        records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(),
+        settings, ParkedSubmissions(stack.database_url), Intake(connection, list(senders.names)),
     )  # fmt: skip
 
 

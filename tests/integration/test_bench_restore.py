@@ -58,8 +58,8 @@ def test_a_restored_copy_brings_back_the_store_and_the_waiting_inbox(server_fold
             db.execute("CREATE TABLE bench_marker (note text)")
             db.execute("INSERT INTO bench_marker VALUES ('history')")
 
-        async def submit() -> None:
-            nc = await nats.connect(stack.sender_url(source))
+        async def submit() -> None:  # straight into INBOX (what a sender publishes, intake moves there)
+            nc = await nats.connect(stack.nats_url)
             try:
                 await nc.jetstream().publish(inbox_subject(source, "training-completed", 1), b"{}")
             finally:

@@ -15,10 +15,12 @@ from typing import Any
 import nats
 import pytest
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 from nats.js.errors import APIError
 from typer.testing import CliRunner
 
 from contracts.rejection import RejectionKind, RejectionV1
+from contracts.streams import INBOX_STREAM, submission_stream
 from domain.identity import receipt_id
 from domain.records import Records
 from services.cli import app
@@ -64,8 +66,21 @@ async def refused(js: JetStreamContext, event_id: str) -> list[RejectionV1] | No
     return await rejections_of(js, event_id) or None
 
 
-async def rejection_at(js: JetStreamContext, inbox_sequence: int) -> RejectionV1 | None:
-    found = [r for r in await all_rejections(js) if r.inbox_sequence == inbox_sequence]
+async def rejection_at(js: JetStreamContext, ack: PubAck) -> RejectionV1 | None:
+    """The refusal of what a sender published, matched as the sender would: by the PubAck's stream and sequence."""
+
+    def answers(rejection: RejectionV1) -> bool:
+        if ack.stream == INBOX_STREAM:
+            return rejection.inbox_sequence == ack.seq
+        return rejection.source is not None and (
+            submission_stream(rejection.source),
+            rejection.submission_sequence,
+        ) == (
+            ack.stream,
+            ack.seq,
+        )
+
+    found = [r for r in await all_rejections(js) if answers(r)]
     return found[0] if found else None
 
 
@@ -77,7 +92,7 @@ async def test_two_hundred_thousand_brackets_are_refused_and_the_next_sender_is_
     await publish_to(stack, valid)
 
     await eventually(stored(records, valid), within=20, what="the other sender's training stored")
-    rejection = await eventually(lambda: rejection_at(js, ack.seq), within=20, what="the brackets refused")
+    rejection = await eventually(lambda: rejection_at(js, ack), within=20, what="the brackets refused")
     assert (rejection.kind, rejection.code, rejection.source) == (RejectionKind.LIMIT, "too-deep", HOSTILE)
     await eventually(lambda: inbox_settled(js), what="INBOX acknowledged")
 
@@ -101,7 +116,7 @@ async def test_a_large_refused_body_is_carried_by_digest_and_prefix(
     await publish_to(stack, valid)
 
     await eventually(stored(records, valid), within=20, what="the other sender's training stored")
-    rejection = await eventually(lambda: rejection_at(js, ack.seq), within=20, what="the large body refused")
+    rejection = await eventually(lambda: rejection_at(js, ack), within=20, what="the large body refused")
     assert rejection.kind is RejectionKind.CONTRACT
     assert not rejection.original_complete
     assert rejection.original_bytes == len(body)

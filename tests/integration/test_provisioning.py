@@ -10,7 +10,7 @@ from nats.js.errors import APIError
 
 from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
 from services.provision import provision
-from services.provision_streams import ProvisioningConflict
+from services.provision_streams import INTAKE_HEADERS_ALLOWANCE, ProvisioningConflict
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -80,6 +80,6 @@ async def test_the_largest_submission_is_applied_to_an_older_inbox_and_nothing_s
     )
     assert f"stream {INBOX_STREAM}" in done.updated
     after = await js.stream_info(INBOX_STREAM)
-    assert after.config.max_msg_size == stack.settings.max_message_bytes
+    assert after.config.max_msg_size == stack.settings.max_message_bytes + INTAKE_HEADERS_ALLOWANCE
     assert after.state.messages >= before.state.messages
     assert after.state.first_seq == before.state.first_seq

@@ -60,10 +60,14 @@ def test_a_sender_login_is_a_url_and_is_never_printed(tmp_path: Path) -> None:
 
 def test_a_sender_account_imports_only_its_own_subjects() -> None:
     assert sender_imports("lan-ri") == [
-        ("service", "asn.in.lan-ri.>"),
-        ("stream", "asn.rejected.lan-ri.>"),
-        ("service", "$JS.API.CONSUMER.MSG.NEXT.REJECTED.rejections-lan-ri"),
-        ("service", "$JS.ACK.REJECTED.rejections-lan-ri.>"),
+        ("service", "asn.submit.lan-ri.>", "asn.in.lan-ri.>"),  # into the sender's own stream SUBMIT-lan-ri
+        ("stream", "asn.rejected.lan-ri.>", "asn.rejected.lan-ri.>"),
+        (
+            "service",
+            "$JS.API.CONSUMER.MSG.NEXT.REJECTED.rejections-lan-ri",
+            "$JS.API.CONSUMER.MSG.NEXT.REJECTED.rejections-lan-ri",
+        ),
+        ("service", "$JS.ACK.REJECTED.rejections-lan-ri.>", "$JS.ACK.REJECTED.rejections-lan-ri.>"),
     ]
 
 
