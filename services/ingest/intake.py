@@ -248,6 +248,7 @@ class Intake:
 
     async def step(self) -> int:
         """Look at every sender's stream, take what is new, move what is safe to move; how many moved."""
+        self._wake.clear()  # a submission arriving from now on wakes the next wait
         await asyncio.gather(*(self._look(sender) for sender in self.senders))
         for sender in self.senders:
             if not sender.waiting and sender.last_seq > sender.fetched:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import nats
 import pytest
@@ -146,3 +147,25 @@ async def test_a_restart_moves_nothing_twice_whatever_happened_to_the_kept_posit
     kept = json.loads((await kv.get(POSITIONS_KEY)).value or b"{}")
     last = (await js.stream_info(submission_stream(LAN))).state.last_seq
     assert kept["positions"][LAN] == last
+
+
+async def test_once_caught_up_it_waits_instead_of_looking_again_and_again(
+    stack: Stack, js: JetStreamContext, senders: dict[str, Client]
+) -> None:
+    """A submission wakes it; after moving it, it sleeps until the next one (or its poll)."""
+    async with running_intake(stack) as intake:
+        name = token()
+        await publish(senders, LAN, name)  # sets the wake-up
+        await eventually(lambda: inbox_sequences(js, {name: LAN}))
+        looks = 0
+        look = intake._look
+
+        async def counted(sender: Any) -> None:
+            nonlocal looks
+            looks += 1
+            await look(sender)
+
+        intake._look = counted  # type: ignore[method-assign]
+        await asyncio.sleep(1.0)  # five polls of 0.2 s
+    rounds = looks / len(SOURCES)
+    assert rounds <= 10, f"{rounds:.0f} rounds in a second with nothing arriving"
