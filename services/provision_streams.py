@@ -71,7 +71,9 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
     make another's event a duplicate. They are records too: what a sender submitted, as received.
     """
 
-    def record(name: str, subjects: str, window: float, *, deny_delete: bool, max_msg_size: int = -1) -> StreamConfig:
+    def record(
+        name: str, subjects: str, window: float, *, deny_delete: bool, max_msg_size: int = -1, atomic: bool = False
+    ) -> StreamConfig:
         return StreamConfig(
             name=name,
             subjects=[subjects],
@@ -87,6 +89,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
             deny_purge=deny_delete,
             allow_rollup_hdrs=False,
             num_replicas=1,
+            allow_atomic=True if atomic else None,  # the server leaves "false" out of what it reports
         )
 
     return [
@@ -98,6 +101,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
             settings.inbox_duplicate_window_seconds,
             deny_delete=True,
             max_msg_size=settings.max_message_bytes + INTAKE_HEADERS_ALLOWANCE,
+            atomic=True,  # intake moves the senders' submissions in atomic batches
         ),
         record(
             EVENTS_STREAM,
@@ -161,9 +165,11 @@ def _differences(wanted: Any, existing: Any, fields: list[str]) -> list[str]:
 
 
 STREAM_FIELDS = ["subjects", "retention", "storage", "discard", "max_age", "max_msgs", "max_bytes",
-                 "max_msg_size", "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs"]  # fmt: skip
-EDITABLE_STREAM_FIELDS = {"max_msg_size"}
-"""The size of a message accepted from now on: changing it removes nothing stored, so provisioning applies it."""
+                 "max_msg_size", "duplicate_window", "deny_delete", "deny_purge", "allow_rollup_hdrs",
+                 "allow_atomic"]  # fmt: skip
+EDITABLE_STREAM_FIELDS = {"max_msg_size", "allow_atomic"}
+"""What is accepted from now on (the largest message; atomic batches): changing it removes nothing stored,
+so provisioning applies it."""
 CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver",
                    "max_ack_pending"]  # fmt: skip
 EDITABLE_CONSUMER_FIELDS = {"ack_wait", "max_deliver", "max_ack_pending"}

@@ -15,15 +15,16 @@ Intake moves those streams into INBOX, the one ordered log ingest applies:
   info, the server's own clock, like the arrival times). So an event acknowledged before another
   sender published one that depends on it (a registration before the training) is in INBOX first,
   exactly as when every sender published into INBOX.
-- **Exactly once.** Moves are awaited one by one, so INBOX holds a prefix of what intake decided;
-  each carries ``Nats-Msg-Id: submit/<source>/<seq>`` (a second intake by mistake is a duplicate)
+- **Exactly once.** A round's moves are one atomic batch (INBOX allows them): stored all, in
+  order, or none, with one fsync; so INBOX holds a prefix of what intake decided. Each carries
+  ``Nats-Msg-Id: submit/<source>/<seq>`` (a second intake by mistake is refused as a duplicate)
   and ``Jejak-Submission: <source> <seq>``. After each round the positions are kept in the
   key-value bucket ``jejak-intake`` with INBOX's last sequence; on start they are read back and
   INBOX after that sequence is read (headers only) to count the moves made after the last keep.
-- Headers a sender set are not carried: ingest reads the body and the subject. The time the
-  submission arrived is carried as ``Jejak-Received-At``: it is when the sender handed it over
-  (no fact may be dated later), and what the sender's own PubAck sequence is (``Jejak-Submission``)
-  so a rejection can name it.
+- Headers a sender set are not carried: ingest reads the body and the subject. Intake adds two:
+  ``Jejak-Received-At``, when the sender's stream stored the submission (no fact in it may be dated
+  later), and ``Jejak-Submission``, whose sequence is the one the sender's PubAck named, so that a
+  rejection can name it too.
 """
 
 import asyncio
@@ -32,6 +33,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +65,8 @@ RECEIVED_AT_HEADER = "Jejak-Received-At"
 """When the sender's stream stored the submission (ISO 8601, UTC): the time Jejak received it."""
 POSITIONS_KEY = "positions"
 FETCH_BATCH = 100
+MAX_BATCH = 1000
+"""Submissions moved in one atomic batch at most (nats-server's limit)."""
 """Submissions taken from one sender's stream at a time (what intake holds per sender at most)."""
 ACK_TIMEOUT = 5.0
 READER_IDLE_SECONDS = 600.0
@@ -137,6 +141,7 @@ class Intake:
         self.inbox_last = 0
         self._wake = asyncio.Event()
         self._wake_subscription: Any = None
+        self._kv: Any = None
 
     async def run(self, stop: asyncio.Event, max_delay: float = 60.0) -> None:
         if not self.senders:
@@ -186,8 +191,8 @@ class Intake:
             kept = json.loads(entry.value or b"{}")
         except KeyNotFoundError:
             kept = None
-        for sender in self.senders:
-            await self._look(sender)
+        self._kv = kv
+        await self._look_all()
         self.inbox_last = (await self.js.stream_info(INBOX_STREAM)).state.last_seq
         positions: dict[str, int] = dict(kept["positions"]) if kept else {}
         if kept is not None:
@@ -249,12 +254,12 @@ class Intake:
     async def step(self) -> int:
         """Look at every sender's stream, take what is new, move what is safe to move; how many moved."""
         self._wake.clear()  # a submission arriving from now on wakes the next wait
-        await asyncio.gather(*(self._look(sender) for sender in self.senders))
+        await self._look_all()
         for sender in self.senders:
             if not sender.waiting and sender.last_seq > sender.fetched:
                 await self._fetch(sender)
-        moved = 0
-        while True:
+        moves: list[tuple[SenderStream, Msg]] = []
+        while len(moves) < MAX_BATCH:
             ready = [sender for sender in self.senders if sender.waiting]
             if not ready:
                 break
@@ -262,20 +267,35 @@ class Intake:
             arrived = stored_ns_of(first.waiting[0])
             if any(other.may_hold_earlier_than(arrived) for other in self.senders if other is not first):
                 break  # look again: the next round knows more
-            await self._move(first, first.waiting.popleft())
-            moved += 1
-        if moved:
+            moves.append((first, first.waiting.popleft()))
+        if moves:
+            await self._move(moves)
             await self._keep()
-        return moved
+        return len(moves)
 
-    async def _look(self, sender: SenderStream) -> None:
-        """The stream's last sequence and the server's time, from one answer (nats-py drops the time)."""
-        reply = await self.connection.request(f"$JS.API.STREAM.INFO.{sender.stream}", b"", timeout=ACK_TIMEOUT)
-        info = json.loads(reply.data)
-        if "error" in info:
-            raise RuntimeError(f"stream {sender.stream}: {info['error'].get('description')} (run `jejak provision`)")
-        sender.last_seq = int(info["state"]["last_seq"])
-        sender.seen_ns = nanoseconds_of(info["ts"])
+    async def _look_all(self) -> None:
+        """Every sender's stream's last sequence, with the server's time, from one listing.
+
+        One request for all of them (nats-py's stream info drops the time, and asking each stream
+        in turn cost more than moving the submissions).
+        """
+        found: dict[str, dict[str, Any]] = {}
+        while True:
+            request = {"subject": SUBMISSIONS_SUBJECTS, "offset": len(found)}
+            reply = await self.connection.request("$JS.API.STREAM.LIST", json.dumps(request).encode(), ACK_TIMEOUT)
+            listing = json.loads(reply.data)
+            if "error" in listing:
+                raise RuntimeError(f"cannot list the senders' streams: {listing['error'].get('description')}")
+            streams = listing.get("streams") or []
+            found.update({str(info["config"]["name"]): info for info in streams})
+            if not streams or len(found) >= int(listing.get("total", 0)):
+                break
+        for sender in self.senders:
+            info = found.get(sender.stream)
+            if info is None:
+                raise RuntimeError(f"no stream {sender.stream} for sender {sender.source}: run `jejak provision`")
+            sender.last_seq = int(info["state"]["last_seq"])
+            sender.seen_ns = nanoseconds_of(info["ts"])
 
     async def _fetch(self, sender: SenderStream) -> None:
         if sender.reader is None or time.monotonic() - sender.read_at > READER_IDLE_SECONDS:
@@ -289,25 +309,41 @@ class Intake:
             sender.fetched = sequence
             sender.waiting.append(message)
 
-    async def _move(self, sender: SenderStream, message: Msg) -> None:
-        sequence = sequence_of(message)
-        received = datetime.fromtimestamp(stored_ns_of(message) / 1e9, UTC)
-        ack = await self.js.publish(
-            inbox_subject_of_submission(message.subject),
-            message.data,
-            stream=INBOX_STREAM,
-            headers={
+    async def _move(self, moves: list[tuple[SenderStream, Msg]]) -> None:
+        """Publish ``moves`` into INBOX as one atomic batch: all stored, in this order, or none (one fsync).
+
+        A failure leaves INBOX as it was or holding the whole batch; ``recover`` reads which.
+        """
+        batch = uuid.uuid4().hex
+        for number, (sender, message) in enumerate(moves, start=1):
+            sequence = sequence_of(message)
+            received = datetime.fromtimestamp(stored_ns_of(message) / 1e9, UTC)
+            headers = {
                 "Nats-Msg-Id": f"submit/{sender.source}/{sequence}",
                 SUBMISSION_HEADER: f"{sender.source} {sequence}",
                 RECEIVED_AT_HEADER: received.isoformat(),
-            },
-            timeout=ACK_TIMEOUT,
-        )
-        sender.position = sequence
-        self.inbox_last = max(self.inbox_last, ack.seq)
+                "Nats-Batch-Id": batch,
+                "Nats-Batch-Sequence": str(number),
+            }
+            subject = inbox_subject_of_submission(message.subject)
+            if number < len(moves):
+                await self.connection.publish(subject, message.data, headers=headers)
+                continue
+            headers["Nats-Batch-Commit"] = "1"
+            reply = await self.connection.request(
+                subject, message.data, timeout=ACK_TIMEOUT + len(moves) / 100, headers=headers
+            )
+            ack = json.loads(reply.data)
+            if "error" in ack or ack.get("stream") != INBOX_STREAM:
+                raise RuntimeError(f"INBOX refused {len(moves)} submission(s): {ack.get('error', ack)}")
+            self.inbox_last = max(self.inbox_last, int(ack["seq"]))
+        for sender, message in moves:
+            sender.position = sequence_of(message)
 
     async def _keep(self) -> None:
-        kv = await self.js.key_value(INTAKE_BUCKET)
+        if self._kv is None:
+            self._kv = await self.js.key_value(INTAKE_BUCKET)
+        kv = self._kv
         positions = {sender.source: sender.position for sender in self.senders if sender.position}
         kept = {"inbox_sequence": self.inbox_last, "positions": positions}
         await kv.put(POSITIONS_KEY, json.dumps(kept).encode())

@@ -72,14 +72,15 @@ async def test_a_consumer_s_delivery_pace_is_brought_in_line_but_nothing_else(
 async def test_the_largest_submission_is_applied_to_an_older_inbox_and_nothing_stored_changes(
     stack: Stack, js: JetStreamContext
 ) -> None:
-    """An INBOX provisioned before the size bound existed gets it; the messages it holds stay."""
+    """An INBOX provisioned before the size bound and intake's atomic batches gets both; its messages stay."""
     before = await js.stream_info(INBOX_STREAM)
-    await js.update_stream(replace(before.config, max_msg_size=-1))
+    await js.update_stream(replace(before.config, max_msg_size=-1, allow_atomic=False))
     done = await provision(
         stack.settings, stack.nats_url, stack.database_url, owner_database_url=stack.owner_database_url
     )
     assert f"stream {INBOX_STREAM}" in done.updated
     after = await js.stream_info(INBOX_STREAM)
     assert after.config.max_msg_size == stack.settings.max_message_bytes + INTAKE_HEADERS_ALLOWANCE
+    assert after.config.allow_atomic is True
     assert after.state.messages >= before.state.messages
     assert after.state.first_seq == before.state.first_seq
