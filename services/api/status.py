@@ -18,6 +18,9 @@ from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTE
 from projections.worker import PROJECTIONS
 from services.api.auth import Overseer, responses
 from services.api.dependencies import Pool
+from services.audit.checkpoints import last_published, store_holds
+from services.audit.keys import public_keys
+from services.audit.offline import verify_signature
 from services.ingest import parking
 from services.ingest.intake import intake_behind
 from services.lag import LagGauges, projection_lags
@@ -162,14 +165,43 @@ async def parked(pool: Pool, _: Overseer) -> ParkedListOut:
     return ParkedListOut(parked=[ParkedOut.model_validate(row, from_attributes=True) for row in rows])
 
 
+async def _extends_last_published(request: Request, pool: Any) -> bool | None:
+    """Does the store still hold the hash of the last checkpoint on AUDIT (which a database superuser
+    cannot take back)? None when there is nothing to compare (no NATS, no checkpoint, no trusted key)."""
+    client: Client | None = request.app.state.nats
+    key_dir = request.app.state.verifications.key_dir
+    if client is None or not client.is_connected or key_dir is None:
+        return None
+    try:
+        published = await last_published(client.jetstream())
+        keys = public_keys(key_dir)
+    except Exception:  # NATS away, AUDIT not provisioned, keys unreadable: no figure rather than a false one
+        log.warning("/metrics: the last checkpoint on AUDIT could not be read", exc_info=True)
+        return None
+    if published is None or published.position == 0 or verify_signature(published, keys) is not None:
+        return None
+    try:
+        async with pool.connection(timeout=2) as conn:
+            return await store_holds(conn, published)
+    except psycopg.Error:
+        return None
+
+
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, pool: Pool) -> Response:
     """Prometheus text format: ``jejak_projection_lag_events``, ``jejak_projection_lag_seconds``,
-    ``jejak_intake_waiting_submissions`` (absent without NATS) and ``jejak_parked_submissions``
-    (absent while the database cannot be read)."""
+    ``jejak_intake_waiting_submissions`` (absent without NATS), ``jejak_chain_extends_audit_checkpoint``
+    (0: history was rewritten) and ``jejak_parked_submissions`` (absent while the database cannot be read)."""
     registry = CollectorRegistry()
     LagGauges(registry).record(list((await _lags(request)).values()))
     client: Client | None = request.app.state.nats
+    intact = await _extends_last_published(request, pool)
+    if intact is not None:
+        Gauge(
+            "jejak_chain_extends_audit_checkpoint",
+            "1 while the store holds the hash of the last well-signed checkpoint on AUDIT; 0: history was rewritten",
+            registry=registry,
+        ).set(1 if intact else 0)
     if client is not None and client.is_connected:
         try:
             waiting = await intake_behind(client.jetstream())

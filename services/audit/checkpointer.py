@@ -1,13 +1,14 @@
 """The checkpoint service: every few minutes, when the store has grown, sign its head and publish it."""
 
 import asyncio
+import functools
 import logging
 from pathlib import Path
 
 from nats.js import JetStreamContext
 
 from projections.ordered_pull import sleep_unless
-from services.audit.checkpoints import publish_new, take_checkpoint
+from services.audit.checkpoints import ChainRewritten, last_published, publish_new, take_checkpoint
 from services.audit.keys import load_signing_key, public_keys
 from services.retry import backoff_seconds
 
@@ -28,9 +29,17 @@ class Checkpointer:
 
     async def once(self) -> None:
         key = load_signing_key(self.key_dir)
-        checkpoint = await asyncio.to_thread(
-            take_checkpoint, self.database_url, key, only_if_moved=True, trusted=public_keys(self.key_dir)
-        )
+        published = await last_published(self.js)  # what a database superuser cannot take back
+        try:
+            checkpoint = await asyncio.to_thread(
+                functools.partial(
+                    take_checkpoint, self.database_url, key, only_if_moved=True, trusted=public_keys(self.key_dir),
+                    kept_elsewhere=[published] if published is not None else [],
+                )
+            )  # fmt: skip
+        except ChainRewritten as rewritten:
+            log.error("NOT SIGNED: %s. Run `jejak audit verify` and call the auditor.", rewritten)  # noqa: TRY400
+            raise
         if checkpoint is not None:
             log.info("checkpoint %s signed at position %s", checkpoint.checkpoint_id, checkpoint.position)
         await publish_new(self.js, self.database_url)

@@ -9,7 +9,7 @@ lock), the committed head is always a real row of a gapless prefix. Checkpoints 
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from psycopg import sql
 
 from contracts.streams import AUDIT_STREAM, CHECKPOINT_SUBJECT
 from services.audit.keys import SigningKey
-from services.audit.offline import Checkpoint, checkpoint_message, verify_signature
+from services.audit.offline import ChainWalker, Checkpoint, Row, checkpoint_message, verify_signature
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +113,102 @@ def store(conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> Checkpoint:
     return replace(checkpoint, checkpoint_id=int(row[0]))
 
 
+class ChainRewritten(RuntimeError):
+    """The store no longer extends a checkpoint that was signed: history was rewritten. Nothing is signed."""
+
+
 def take_checkpoint(
-    database_url: str, key: SigningKey, *, only_if_moved: bool = False, trusted: dict[str, Any] | None = None
+    database_url: str,
+    key: SigningKey,
+    *,
+    only_if_moved: bool = False,
+    trusted: dict[str, Any] | None = None,
+    kept_elsewhere: Iterable[Checkpoint] = (),
 ) -> Checkpoint | None:
     """Sign the current head and store it; None when the store is empty or, with ``only_if_moved``,
-    when a checkpoint with a good signature (by ``trusted`` keys, default the signing key) already covers it."""
+    when a checkpoint with a good signature (by ``trusted`` keys, default the signing key) already covers it.
+
+    Never signs a head that does not extend what was signed before: the newest checkpoints in the
+    store and ``kept_elsewhere`` (the last one on the AUDIT stream, which a database superuser cannot
+    delete) must still have their hash at their position, and the chain from the newest of them to
+    the head must link; otherwise ``ChainRewritten`` is raised and nothing is signed.
+    """
+    keys = trusted or {key.key_id: key.public}
     with psycopg.connect(database_url, autocommit=True) as conn:
         head = read_head(conn)
         if head.position == 0:
             return None
-        if only_if_moved and last_signed_position(conn, trusted or {key.key_id: key.public}) >= head.position:
+        if only_if_moved and last_signed_position(conn, keys) >= head.position:
             return None
+        check_extends_signed(conn, head, [*newest_checkpoints(conn), *kept_elsewhere], keys)
         return store(conn, sign(key, head))
+
+
+def newest_checkpoints(conn: psycopg.Connection[Any], count: int = 20) -> list[Checkpoint]:
+    rows = conn.execute(
+        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
+        "ORDER BY checkpoint_id DESC LIMIT %s",
+        (count,),
+    ).fetchall()
+    return [_checkpoint_of(row) for row in rows]
+
+
+def check_extends_signed(
+    conn: psycopg.Connection[Any], head: Head, signed: list[Checkpoint], keys: dict[str, Any]
+) -> None:
+    """Raise ChainRewritten unless every well-signed checkpoint in ``signed`` is still on the chain
+    and the rows after the newest of them link up to ``head``.
+
+    Cheap enough for every round: one row per checkpoint and the rows signed since (minutes of events).
+    An edit older than the newest checkpoint that left the later hashes alone breaks the chain where
+    it was made; ``jejak audit verify`` finds that one, as it walks the whole history.
+    """
+    good = [checkpoint for checkpoint in signed if verify_signature(checkpoint, keys) is None and checkpoint.position]
+    for checkpoint in good:
+        row = conn.execute(
+            "SELECT hash FROM public.jejak_events WHERE notification_id = %s", (checkpoint.position,)
+        ).fetchone()
+        if row is None or row[0] is None or bytes(row[0]) != checkpoint.hash:
+            raise ChainRewritten(
+                f"the store no longer holds the hash signed at position {checkpoint.position} "
+                f"(checkpoint signed at {checkpoint.signed_at}): history was rewritten; refusing to sign"
+            )
+    if not good:
+        return
+    newest = max(good, key=lambda checkpoint: checkpoint.position)
+    if newest.position > head.position:
+        raise ChainRewritten(
+            f"a checkpoint covers position {newest.position}, but the chain's head is at {head.position}: "
+            "events were removed; refusing to sign"
+        )
+    walker = ChainWalker(start_prev=newest.hash)
+    for row in _rows_between(conn, newest.position + 1, head.position):
+        walker.feed(row)
+    report = walker.finish()
+    if report.problems or (walker.report.last_position or newest.position) != head.position:
+        first = report.problems[0].detail if report.problems else "the rows do not reach the head"
+        raise ChainRewritten(
+            f"the chain from the checkpoint at {newest.position} to the head at {head.position} does not "
+            f"link ({first}); refusing to sign"
+        )
+
+
+def _rows_between(conn: psycopg.Connection[Any], start: int, end: int) -> Iterator[Row]:
+    rows = conn.execute(
+        "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
+        "FROM public.jejak_events WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id",
+        (start, end),
+    ).fetchall()
+    for position, aggregate_id, version, topic, state, prev_hash, stored_hash in rows:
+        yield Row(
+            position=int(position),
+            prev_hash=b"" if prev_hash is None else bytes(prev_hash),
+            hash=b"" if stored_hash is None else bytes(stored_hash),
+            aggregate_id=aggregate_id,
+            version=int(version),
+            topic=str(topic or ""),
+            state=b"" if state is None else bytes(state),
+        )
 
 
 def last_signed_position(conn: psycopg.Connection[Any], keys: dict[str, Any], *, look_at: int = 20) -> int:
@@ -162,6 +246,24 @@ def stored_checkpoints(conn: psycopg.Connection[Any], after_id: int = 0) -> Iter
 
 def msg_id(checkpoint: Checkpoint) -> str:
     return f"checkpoint:{checkpoint.checkpoint_id}"
+
+
+async def store_holds(conn: psycopg.AsyncConnection[Any], checkpoint: Checkpoint) -> bool:
+    """Is ``checkpoint``'s hash still the one stored at its position? False: that history was rewritten."""
+    cursor = await conn.execute(
+        "SELECT hash FROM public.jejak_events WHERE notification_id = %s", (checkpoint.position,)
+    )
+    row = await cursor.fetchone()
+    return row is not None and row[0] is not None and bytes(row[0]) == checkpoint.hash
+
+
+async def last_published(js: JetStreamContext) -> Checkpoint | None:
+    """The last checkpoint on the AUDIT stream (None when there is none)."""
+    try:
+        message = await js.get_last_msg(AUDIT_STREAM, CHECKPOINT_SUBJECT)
+    except NotFoundError:
+        return None
+    return Checkpoint.from_json(json.loads(message.data or b"{}"))
 
 
 async def last_published_id(js: JetStreamContext) -> int:

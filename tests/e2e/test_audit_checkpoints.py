@@ -2,6 +2,7 @@
 
 import json
 
+import httpx
 import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
@@ -28,7 +29,7 @@ async def latest_checkpoint(js: JetStreamContext) -> Checkpoint | None:
 
 
 async def test_the_head_is_signed_and_published_on_a_stream_that_refuses_deletion(
-    stack: Stack, services: object, js: JetStreamContext
+    stack: Stack, services: object, js: JetStreamContext, api: httpx.AsyncClient
 ) -> None:
     await publish_to(stack, employee_registered(), subject("employee-registered", BKPSDM))
     await eventually(lambda: inbox_settled(js), what="the registration stored")
@@ -45,6 +46,8 @@ async def test_the_head_is_signed_and_published_on_a_stream_that_refuses_deletio
     assert report.ok, report.problems
     assert report.covered_to is not None
     assert report.covered_to >= checkpoint.position
+    metrics = (await api.get("/metrics")).text
+    assert "jejak_chain_extends_audit_checkpoint 1.0" in metrics.splitlines()
     info = await js.stream_info(AUDIT_STREAM)
     assert info.config.deny_delete
     assert info.config.deny_purge

@@ -4,6 +4,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from domain.records import SNAPSHOT_EVERY
 from services.audit.checkpointer import Checkpointer
-from services.audit.checkpoints import take_checkpoint
+from services.audit.checkpoints import ChainRewritten, store_holds, take_checkpoint
 from services.audit.keys import generate_key
 from services.audit.offline import GENESIS, Checkpoint, event_hash
 from services.audit.snapshots import check_snapshots
@@ -389,13 +390,16 @@ def test_rotating_the_key_keeps_old_checkpoints_verifiable(store: AuditStore) ->
 
 
 class RecordingJetStream:
-    """Stands in for NATS here: this test is about which key signs, not about delivery (see tests/e2e)."""
+    """Stands in for the AUDIT stream here: these tests are about what is signed, not about delivery (see
+    tests/e2e); like AUDIT, it keeps what was published whatever happens to the database."""
 
     def __init__(self) -> None:
         self.published: list[bytes] = []
 
     async def get_last_msg(self, stream: str, subject: str) -> object:
-        raise NotFoundError
+        if not self.published:
+            raise NotFoundError
+        return SimpleNamespace(data=self.published[-1], headers={})
 
     async def publish(self, subject: str, payload: bytes, **_: object) -> None:
         self.published.append(payload)
@@ -509,3 +513,67 @@ def test_a_snapshot_that_disagrees_with_the_events_is_found(store: AuditStore) -
     result = CliRunner().invoke(app, ["audit", "verify"], env=env)
     assert result.exit_code == 1, result.output
     assert "snapshots: 1 of 2 disagree with the events" in result.output
+
+
+def stored_checkpoint_count(store: AuditStore) -> int:
+    with psycopg.connect(store.services_url) as conn:
+        row = conn.execute("SELECT count(*) FROM jejak_checkpoints").fetchone()
+    return int(row[0]) if row else 0
+
+
+def rewrite_history(store: AuditStore, position: int, *, recompute: bool = True, forget: bool = True) -> None:
+    """The review's forgery: one old event changed, the chain recomputed, the stored checkpoints deleted."""
+    with store.superuser() as conn:
+        if forget:
+            conn.execute("DELETE FROM jejak_checkpoints")
+        conn.execute(
+            "UPDATE jejak_events SET state = overlay(state placing '\\x21'::bytea from 20 for 1) "
+            "WHERE notification_id = %s",
+            (position,),
+        )
+        if recompute:
+            recompute_chain(conn)
+
+
+async def test_the_checkpoint_service_refuses_to_sign_a_rewritten_history(store: AuditStore) -> None:
+    """Edit, chain recomputed, stored checkpoints deleted: the copy on AUDIT still names the old hash."""
+    audit = RecordingJetStream()
+    service = Checkpointer(store.services_url, audit, store.key_dir, interval_seconds=60)  # type: ignore[arg-type]
+    await service.once()
+    signed = Checkpoint.from_json(json.loads(audit.published[-1]))
+    store.fill(employees=1, trainings=1)
+    rewrite_history(store, store.positions()[1])
+
+    with pytest.raises(ChainRewritten, match=f"position {signed.position}"):
+        await service.once()
+    assert stored_checkpoint_count(store) == 0  # nothing signed the forged head
+    assert len(audit.published) == 1
+    assert not store.verify([signed]).ok  # and the auditor's verify, given that copy, fails
+
+
+def test_a_head_that_does_not_link_to_the_last_checkpoint_is_not_signed(store: AuditStore) -> None:
+    """An event after the last checkpoint changed without the chain recomputed: the new head is not signed."""
+    store.checkpoint()
+    store.fill(employees=1, trainings=1)
+    rewrite_history(store, store.positions()[-2], recompute=False, forget=False)
+    with pytest.raises(ChainRewritten, match="does not link"):
+        take_checkpoint(store.services_url, store.key, only_if_moved=True)
+    assert stored_checkpoint_count(store) == 1
+
+
+def test_a_history_that_only_grew_is_signed(store: AuditStore) -> None:
+    first = store.checkpoint()
+    store.fill(employees=1, trainings=1)
+    second = take_checkpoint(store.services_url, store.key, only_if_moved=True, kept_elsewhere=[first])
+    assert second is not None
+    assert second.position > first.position
+    assert store.verify().ok
+
+
+async def test_whether_the_store_still_holds_a_published_checkpoint_is_what_metrics_report(store: AuditStore) -> None:
+    """/metrics' jejak_chain_extends_audit_checkpoint compares AUDIT's last checkpoint with the store so."""
+    signed = store.checkpoint()
+    async with await psycopg.AsyncConnection.connect(store.services_url) as conn:
+        assert await store_holds(conn, signed)
+        rewrite_history(store, store.positions()[1])
+        assert not await store_holds(conn, signed)
