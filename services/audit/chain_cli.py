@@ -1,4 +1,4 @@
-"""``jejak audit verify|checkpoint|export|public-key|keys``: the hash chain and its signatures."""
+"""``jejak audit verify|witness|checkpoint|export|public-key|keys``: the hash chain and its signatures."""
 
 import json
 from collections.abc import Callable, Iterator
@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.identity import civil_servant_id
 from services.audit.checkpoints import take_checkpoint
+from services.audit.copies import AUDIT_PLACE, CopyUnreadable
 from services.audit.export import NothingToExport, Selection, export_bundle
 from services.audit.keys import (
     SigningKeyMissing,
@@ -26,6 +27,7 @@ from services.audit.keys import (
 from services.audit.offline import Checkpoint, Report, describe, load_public_keys, verify_bundle
 from services.audit.snapshots import SnapshotReport, check_snapshots, count_snapshots
 from services.audit.verify import count_rows, verify_store
+from services.audit.witness import audit_copies, folder_copies, witness
 from services.runtime.postgres_server import start_postgres
 from services.settings import Settings
 
@@ -65,6 +67,20 @@ def reachable_store(settings: Settings, database_url: str) -> Iterator[str]:
             server.stop()
         return
     yield database_url
+
+
+def checkpoint_copies(settings: Settings, folders: list[Path], *, stream: bool) -> dict[str, list[Checkpoint]]:
+    """The checkpoints kept outside the store, by place; exits 1 when one cannot be read."""
+    try:
+        copies = folder_copies(folders)
+        if stream:
+            copies[AUDIT_PLACE] = audit_copies(settings, console.print)
+    except CopyUnreadable as error:
+        console.print(f"[red]NOT VERIFIED:[/red] {error}; its checkpoints could not be compared with the store")
+        if stream:
+            console.print("pass --no-stream to verify without the AUDIT stream's copies")
+        raise typer.Exit(1) from None
+    return copies
 
 
 def trusted_keys(settings: Settings, given: list[Path]) -> dict[str, Any]:
@@ -118,6 +134,19 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
             bool,
             typer.Option(help="With --bundle and no key of yours: check consistency with the keys it ships only."),
         ] = False,
+        checkpoint_dir: Annotated[
+            list[Path] | None,
+            typer.Option(
+                file_okay=False, exists=True, help="A folder of checkpoint files a witness keeps (repeatable)."
+            ),
+        ] = None,
+        stream: Annotated[
+            bool,
+            typer.Option(
+                help="Compare with the checkpoints on the AUDIT stream (default). --no-stream leaves them out, "
+                "and the result says so."
+            ),
+        ] = True,
     ) -> None:
         """Recompute the hash chain and check every signed checkpoint; exit 0 only when everything verifies.
 
@@ -138,16 +167,45 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
             raise typer.Exit(0 if report.ok else 1)
         keys = trusted_keys(settings, given_keys)
         extra = [Checkpoint.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in checkpoint or []]
+        copies = checkpoint_copies(settings, list(checkpoint_dir or []), stream=stream)
         with reachable_store(settings, database_url()) as url, progress_bar() as progress:
             task = progress.add_task("verifying the chain", total=count_rows(url))
-            report = verify_store(url, keys, extra_checkpoints=extra, on_row=lambda _row: progress.advance(task))
+            report = verify_store(
+                url, keys, extra_checkpoints=extra, copies=copies, on_row=lambda _row: progress.advance(task)
+            )
             task = progress.add_task("checking snapshots against the events", total=count_snapshots(url))
             snapshots = check_snapshots(url, on_snapshot=lambda: progress.advance(task))
         print_report(report)
+        for place, kept in copies.items():
+            console.print(f"compared with the {len(kept)} checkpoint(s) kept in {place}")
+        if not stream:
+            console.print("[yellow]not compared with the checkpoints on the AUDIT stream (--no-stream)[/yellow]")
         if extra and report.ok:
             console.print(f"the current history extends the {len(extra)} checkpoint file(s) given")
         print_snapshots(snapshots)
         raise typer.Exit(0 if report.ok and snapshots.ok else 1)
+
+    @app.command("witness")
+    def witness_command(
+        folder: Annotated[Path, typer.Argument(file_okay=False, help="Where the copies are kept (created).")],
+    ) -> None:
+        """Copy every checkpoint on the AUDIT stream into FOLDER, one file each, never changing one written.
+
+        Run it every few minutes (cron) on a machine Jejak's operators do not control, with a NATS
+        login that may read AUDIT; `jejak audit verify --checkpoint-dir FOLDER` then checks the store
+        against every copy. Exit 1 when a checkpoint on AUDIT differs from the file kept for it.
+        """
+        settings = Settings()
+        try:
+            published = audit_copies(settings, console.print)
+        except CopyUnreadable as error:
+            console.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(1) from None
+        done = witness(folder, published)
+        console.print(f"{done.written} new checkpoint file(s) in {folder}, {done.kept} kept as they were")
+        for path in done.differing:
+            console.print(f"[red]DIFFERS:[/red] AUDIT now gives {path.name} otherwise than the file kept")
+        raise typer.Exit(1 if done.differing else 0)
 
     @app.command("checkpoint")
     def checkpoint_command(

@@ -6,12 +6,13 @@ the formula (``services.audit.offline``), and checkpoints are checked against pu
 come from the auditor (``--public-key``) or from the key folder, never from the database.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
 
 from services.audit.checkpoints import read_head, stored_checkpoints
+from services.audit.copies import compare_copies, unique
 from services.audit.offline import GENESIS, ChainWalker, Checkpoint, Problem, Report, Row, check_checkpoints
 
 PAGE = 5000
@@ -60,13 +61,17 @@ def verify_store(
     keys: dict[str, Any],
     *,
     extra_checkpoints: Iterable[Checkpoint] = (),
+    copies: Mapping[str, Sequence[Checkpoint]] | None = None,
     on_row: Callable[[Row], None] = lambda _: None,
 ) -> Report:
-    """Recompute the whole chain, check the head and every checkpoint (stored and given)."""
+    """Recompute the whole chain, check the head and every checkpoint (stored, given, and the ``copies``
+    kept in other places, by place name), and compare the copies with the store's list."""
     with psycopg.connect(database_url) as conn:
         snapshot(conn)
         with conn.transaction():  # one snapshot: rows, head and checkpoints as of one moment
-            checkpoints = [*stored_checkpoints(conn), *extra_checkpoints]
+            stored = list(stored_checkpoints(conn))
+            kept = [copy for place in (copies or {}).values() for copy in place]
+            checkpoints = unique([*stored, *extra_checkpoints, *kept])
             head = read_head(conn)
             walker = ChainWalker(start_prev=GENESIS)
             walker.keep_hashes_at = {checkpoint.position for checkpoint in checkpoints} | {head.position}
@@ -76,6 +81,7 @@ def verify_store(
     report = walker.finish()
     check_head(walker, head.position, head.hash)
     check_checkpoints(walker, checkpoints, keys)
+    report.problems.extend(compare_copies(stored, copies or {}))  # with no copies: the store's numbering
     if not keys:
         report.problems.append(Problem(0, "unknown-key", "no trusted public key: nothing vouches for this history"))
     return report

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from nats.aio.client import Client
 from psycopg_pool import AsyncConnectionPool
 
 from services.audit import verification_log
 from services.audit.checkpoints import stored_checkpoints
+from services.audit.copies import AUDIT_PLACE, audit_stream_checkpoints
 from services.audit.export import Exported, Selection, export_bundle
 from services.audit.keys import SigningKey, SigningKeyMissing, load_signing_key, public_keys
 from services.audit.offline import Checkpoint, describe, verify_signature
@@ -72,18 +74,22 @@ class Verifications:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self, pool: AsyncConnectionPool, requested_by: str) -> Progress:
-        """Start one, or return the one already running."""
+    def start(self, pool: AsyncConnectionPool, requested_by: str, nats: Client | None = None) -> Progress:
+        """Start one, or return the one already running; ``nats`` reads the AUDIT stream's copies."""
         if self.running and self.current is not None:
             return self.current
         progress = Progress(requested_by, datetime.now(UTC))
         self.current = progress
-        self._task = asyncio.create_task(self._run(pool, progress), name="dashboard-verification")
+        self._task = asyncio.create_task(self._run(pool, progress, nats), name="dashboard-verification")
         return progress
 
-    async def _run(self, pool: AsyncConnectionPool, progress: Progress) -> None:
+    async def _run(self, pool: AsyncConnectionPool, progress: Progress, nats: Client | None) -> None:
         try:
-            finished = await asyncio.to_thread(self._verify, progress)
+            published = await audit_stream_checkpoints(nats.jetstream()) if nats and nats.is_connected else None
+        except Exception:  # noqa: BLE001 (said in the result: not compared, so not verified)
+            published = None
+        try:
+            finished = await asyncio.to_thread(self._verify, progress, published)
         except Exception as error:  # noqa: BLE001 (shown on the page; the API goes on)
             progress.error = f"{type(error).__name__}: {error}"
             return
@@ -94,20 +100,26 @@ class Verifications:
         except Exception as error:  # noqa: BLE001 (the result stands; the page says it was not kept)
             progress.error = f"the result was not recorded: {type(error).__name__}: {error}"
 
-    def _verify(self, progress: Progress) -> Verification:
+    def _verify(self, progress: Progress, published: list[Checkpoint] | None) -> Verification:
         keys = trusted_keys(self.key_dir)
         progress.begin("chain", count_rows(self.database_url))
-        report = verify_store(self.database_url, keys, on_row=lambda _row: progress.advance())
+        copies = {AUDIT_PLACE: published} if published is not None else {}
+        report = verify_store(self.database_url, keys, copies=copies, on_row=lambda _row: progress.advance())
         progress.begin("snapshots", count_snapshots(self.database_url))
         snapshots = check_snapshots(self.database_url, on_snapshot=progress.advance)
         lines = describe(report)
+        if published is None:
+            lines.insert(0, "NOT VERIFIED: the AUDIT stream could not be read, so its checkpoints were not compared")
+        else:
+            lines.append(f"compared with the {len(published)} checkpoint(s) kept in {AUDIT_PLACE}")
         if snapshots.ok:
             lines.append(f"snapshots: {snapshots.checked} checked, each equals its record rebuilt from the events")
         else:
             lines.append(f"snapshots: {len(snapshots.problems)} of {snapshots.checked} disagree with the events")
             lines += [f"  {problem}" for problem in snapshots.problems[:20]]
         return Verification(
-            requested_by=progress.requested_by, started_at=progress.started_at, ok=report.ok and snapshots.ok,
+            requested_by=progress.requested_by, started_at=progress.started_at,
+            ok=report.ok and snapshots.ok and published is not None,
             events_checked=report.rows, last_position=report.last_position, checkpoints=report.checkpoints_checked,
             covered_to=report.covered_to, snapshots=snapshots.checked, lines=lines,
         )  # fmt: skip

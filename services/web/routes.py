@@ -359,7 +359,7 @@ async def verification_progress(request: Request, session: SignedIn) -> dict[str
 async def start_verification(request: Request, session: SignedIn) -> Response:
     _auditor(session)
     runs: Verifications = request.app.state.verifications
-    runs.start(request.app.state.pool, requested_by=f"token {session.token_id}")
+    runs.start(request.app.state.pool, requested_by=f"token {session.token_id}", nats=request.app.state.nats)
     return RedirectResponse("/ui/audit#verifikasi", status_code=303)
 
 

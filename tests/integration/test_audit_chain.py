@@ -17,9 +17,12 @@ from typer.testing import CliRunner
 from domain.records import SNAPSHOT_EVERY
 from services.audit.checkpointer import Checkpointer
 from services.audit.checkpoints import ChainRewritten, store_holds, take_checkpoint
-from services.audit.keys import generate_key
+from services.audit.copies import AUDIT_PLACE
+from services.audit.keys import generate_key, public_keys
 from services.audit.offline import GENESIS, Checkpoint, event_hash
 from services.audit.snapshots import check_snapshots
+from services.audit.verify import verify_store
+from services.audit.witness import witness
 from services.cli import app
 from services.database import provision_schema
 from services.store_roles import RoleError
@@ -243,7 +246,12 @@ def test_a_junk_checkpoint_row_neither_stops_the_signing_nor_passes_verification
         conn.execute(junk, (9223372036854775807, bytes(32), signed.signed_at, store.key.key_id, bytes(64)))
     store.fill(employees=1, trainings=0)
     assert take_checkpoint(store.services_url, store.key, only_if_moved=True) is not None
-    assert {problem.kind for problem in store.verify().problems} == {"signature"}
+    problems = store.verify().problems
+    assert {problem.kind for problem in problems} == {"signature", "checkpoint"}
+    # the refused insert above used up an id: the numbering shows the meddling too
+    assert [p.detail for p in problems if p.kind == "checkpoint"] == [
+        "checkpoint #2 is missing from the store: deleted, or refused after its number was taken"
+    ]
 
 
 def test_verify_sees_one_snapshot_while_events_are_being_written(store: AuditStore) -> None:
@@ -353,7 +361,7 @@ def test_the_verify_command_exits_0_only_when_everything_verifies(store: AuditSt
     store.checkpoint()
     env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
     runner = CliRunner()
-    good = runner.invoke(app, ["audit", "verify"], env=env)
+    good = runner.invoke(app, ["audit", "verify", "--no-stream"], env=env)
     assert good.exit_code == 0, good.output
     assert "VERIFIED" in good.output
     key_file = tmp_path / "jejak.pem"
@@ -365,7 +373,7 @@ def test_the_verify_command_exits_0_only_when_everything_verifies(store: AuditSt
             "UPDATE jejak_events SET topic = topic || 'x' WHERE notification_id = %s",
             (target,),
         )
-    bad = runner.invoke(app, ["audit", "verify", "--public-key", str(key_file)], env=env)
+    bad = runner.invoke(app, ["audit", "verify", "--no-stream", "--public-key", str(key_file)], env=env)
     assert bad.exit_code == 1
     assert f"PROBLEM at position {target} [changed]" in bad.output
 
@@ -510,7 +518,7 @@ def test_a_snapshot_that_disagrees_with_the_events_is_found(store: AuditStore) -
         (forged_at, "differs from the events in _modified_on, recognised_jp_total, trainings_completed")
     ]
     env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
-    result = CliRunner().invoke(app, ["audit", "verify"], env=env)
+    result = CliRunner().invoke(app, ["audit", "verify", "--no-stream"], env=env)
     assert result.exit_code == 1, result.output
     assert "snapshots: 1 of 2 disagree with the events" in result.output
 
@@ -577,3 +585,48 @@ async def test_whether_the_store_still_holds_a_published_checkpoint_is_what_metr
         assert await store_holds(conn, signed)
         rewrite_history(store, store.positions()[1])
         assert not await store_holds(conn, signed)
+
+
+def test_checkpoints_kept_elsewhere_catch_a_rewrite_whose_stored_checkpoints_were_deleted(store: AuditStore) -> None:
+    first = store.checkpoint()
+    store.fill(employees=1, trainings=1)
+    second = store.checkpoint()
+    rewrite_history(store, store.positions()[1])
+    assert store.verify().ok  # what is left in the store agrees with itself
+
+    report = verify_store(store.services_url, public_keys(store.key_dir), copies={AUDIT_PLACE: [first, second]})
+    details = [problem.detail for problem in report.problems]
+    deleted = (
+        f"checkpoint #{first.checkpoint_id} (position {first.position}, signed at {first.signed_at}) "
+        "is kept in AUDIT but not in the store: it was deleted from the store"
+    )
+    assert deleted in details
+    assert any(problem.kind == "checkpoint" and problem.position <= first.position for problem in report.problems)
+
+
+def test_a_stored_checkpoint_changed_or_never_published_is_named(store: AuditStore) -> None:
+    first, second = store.checkpoint(), store.checkpoint()
+    with store.superuser() as conn:
+        conn.execute("UPDATE jejak_checkpoints SET signed_at = %s WHERE checkpoint_id = %s",
+                     ("2020-01-01T00:00:00.000000+00:00", second.checkpoint_id))  # fmt: skip
+    report = verify_store(store.services_url, public_keys(store.key_dir), copies={AUDIT_PLACE: [second]})
+    details = [problem.detail for problem in report.problems]
+    assert f"checkpoint #{second.checkpoint_id} in the store differs from the copy kept in AUDIT" in details
+    assert f"checkpoint #{first.checkpoint_id} is in the store but was never published on AUDIT" in details
+
+
+def test_the_verify_command_reads_a_witness_folder(store: AuditStore, tmp_path: Path) -> None:
+    folder = tmp_path / "witness"
+    assert witness(folder, [store.checkpoint()]).written == 1
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(store.key_dir)}
+    runner = CliRunner()
+    good = runner.invoke(app, ["audit", "verify", "--no-stream", "--checkpoint-dir", str(folder)], env=env)
+    assert good.exit_code == 0, good.output
+    said = " ".join(good.output.split())  # rich wraps long lines
+    assert f"compared with the 1 checkpoint(s) kept in {folder}" in said
+    assert "not compared with the checkpoints on the AUDIT stream" in said
+
+    rewrite_history(store, store.positions()[1])
+    bad = runner.invoke(app, ["audit", "verify", "--no-stream", "--checkpoint-dir", str(folder)], env=env)
+    assert bad.exit_code == 1, bad.output
+    assert "but not in the store: it was deleted from the store" in " ".join(bad.output.split())

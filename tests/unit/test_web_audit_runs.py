@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.audit.offline import Checkpoint
 from services.audit.verification_log import Verification
 from services.web.audit_runs import Progress, Verifications
 
@@ -48,7 +49,7 @@ class SlowRuns(Verifications):
         self.step = threading.Semaphore(0)
         self.fail = fail
 
-    def _verify(self, progress: Progress) -> Verification:
+    def _verify(self, progress: Progress, published: list[Checkpoint] | None) -> Verification:
         progress.begin("chain", 10)
         for _ in range(10):
             self.step.acquire()
