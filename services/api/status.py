@@ -40,6 +40,11 @@ class ProjectionStatus(BaseModel):
 
 class StatusOut(BaseModel):
     projections: list[ProjectionStatus]
+    chain_extends_audit_checkpoint: bool | None = Field(
+        default=None,
+        description="False: the store no longer holds the hash of the last well-signed checkpoint on AUDIT, so "
+        "history was rewritten (the checkpoint service signs nothing more); None: nothing to compare.",
+    )
 
 
 async def connect_nats(url: str | None) -> Client | None:
@@ -70,7 +75,8 @@ async def status(request: Request, pool: Pool, _: Overseer) -> StatusOut:
                 lag_seconds=lags[p.name].seconds if p.name in lags else None,
             )
             for p in PROJECTIONS
-        ]
+        ],
+        chain_extends_audit_checkpoint=await _extends_last_published(request, pool),
     )
 
 

@@ -138,6 +138,14 @@ ID: dict[str, str] = {
     "stage.follow_up": "Tindak lanjut",
     "stage.closure": "Penutupan",
     "system.title": "Keadaan sistem",
+    "system.chain": "Rantai hash",
+    "system.chain_intact": "Penyimpanan masih memuat hash checkpoint bertanda tangan terakhir di stream AUDIT.",
+    "system.chain_unknown": "Belum dapat dibandingkan dengan checkpoint di stream AUDIT.",
+    "system.chain_rewritten": (
+        "PERINGATAN: penyimpanan tidak lagi memuat hash checkpoint bertanda tangan terakhir di stream AUDIT. "
+        "Riwayat telah ditulis ulang; layanan checkpoint tidak menandatangani apa pun lagi. Jalankan "
+        "`jejak audit verify` dan hubungi auditor."
+    ),
     "system.projections": "Model baca dan ketertinggalannya",
     "system.read_model": "Model baca",
     "system.position": "Posisi",
@@ -333,6 +341,14 @@ EN: dict[str, str] = {
     "stage.follow_up": "Follow-up",
     "stage.closure": "Closure",
     "system.title": "System state",
+    "system.chain": "Hash chain",
+    "system.chain_intact": "The store still holds the hash of the last signed checkpoint on the AUDIT stream.",
+    "system.chain_unknown": "Not yet comparable with a checkpoint on the AUDIT stream.",
+    "system.chain_rewritten": (
+        "WARNING: the store no longer holds the hash of the last signed checkpoint on the AUDIT stream. "
+        "History was rewritten; the checkpoint service signs nothing more. Run `jejak audit verify` and "
+        "call the auditor."
+    ),
     "system.projections": "Read models and their lag",
     "system.read_model": "Read model",
     "system.position": "Position",

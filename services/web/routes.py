@@ -307,6 +307,7 @@ async def system_page(request: Request, session: SignedIn) -> Response:
     return render(
         request, "system.html", session, projections=status["projections"], senders=summary["senders"],
         rejected=summary["total"], latest=latest["rejections"], streams=streams, parked=parked["parked"],
+        chain_intact=status.get("chain_extends_audit_checkpoint"),
     )  # fmt: skip
 
 

@@ -310,7 +310,11 @@ async def test_the_system_page_shows_lag_rejections_per_sender_and_the_streams(
     assert per_source == [[row["source"] or "", row["code"], row["rejections"]] for row in summary["senders"]]
     assert refused["event_id"] in await page.inner_text("#latest-rejections")
     streams = await page.eval_on_selector_all("#streams tbody tr", "rows => rows.map(r => r.dataset.stream)")
-    assert {"INBOX", "EVENTS", "REJECTED", "AUDIT"} <= set(streams)
+    assert {"INBOX", "EVENTS", "REJECTED", "AUDIT", "SUBMIT-lan-ri"} <= set(streams)
+    intact = status["chain_extends_audit_checkpoint"]
+    assert intact is not False
+    shown = await page.get_attribute("#chain", "data-intact")
+    assert shown == ("unknown" if intact is None else "true")
     await screenshot(page, "system")
 
 

@@ -111,3 +111,15 @@ def test_what_senders_wrote_is_shown_as_text_never_as_markup() -> None:
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\\u003c/script\\u003e" in html  # inside the chart's JSON, too
+
+
+@pytest.mark.parametrize(("intact", "shown"), [(True, "system.chain_intact"), (None, "system.chain_unknown"),
+                                               (False, "system.chain_rewritten")])  # fmt: skip
+def test_the_system_page_says_whether_the_store_still_extends_the_audit_checkpoint(
+    intact: bool | None, shown: str
+) -> None:
+    page = {"t": Words("id"), "lang": "id", "languages": LANGUAGES, "here": "/ui/sistem", "session": SESSION}
+    html = TEMPLATES.get_template("system.html").render(page | contexts()["system.html"] | {"chain_intact": intact})
+    words = Words("id")
+    assert words(shown).split("`")[0] in html
+    assert ('role="alert"' in html) is (intact is False)
