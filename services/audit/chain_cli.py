@@ -322,7 +322,8 @@ def register_chain_commands(app: typer.Typer, database_url: Callable[[], str]) -
             + ("" if done.manifest_signed else "; manifest not signed (no key)")
         )
         console.print(
-            f"verify it anywhere: python3 {done.folder}/verify_bundle.py {done.folder} YOUR-COPY-OF-THE-PUBLIC-KEY.pem"
+            f"verify it anywhere with your own jejak-verify (pip install ./verifier): "
+            f"jejak-verify {done.folder} YOUR-COPY-OF-THE-PUBLIC-KEY.pem"
         )
 
 

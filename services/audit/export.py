@@ -5,13 +5,13 @@ the last one. Selected events (all, one employee's, or those recorded between tw
 written with their content; every other event in that stretch only as its link (position,
 previous hash, hash), which keeps the chain checkable without disclosing what it does not need
 to. A checkpoint is signed at export time when a key is at hand, so the newest events are
-covered too. Alongside: the checkpoints, the public keys, a README, ``verify_bundle.py`` (a copy
-of ``services/audit/offline.py``) and a manifest of every file's SHA-256, signed.
+covered too. Alongside: the checkpoints, the public keys, a README and a manifest of every file's
+SHA-256, signed. No verifier is shipped: a bundle's own script would be the forger's to write, so
+the auditor verifies with their own ``jejak-verify`` (``verifier/``).
 """
 
 import base64
 import json
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from services.audit import offline
 from services.audit.checkpoints import stored_checkpoints, take_checkpoint
 from services.audit.keys import SigningKey, public_pem
 from services.audit.offline import (
@@ -132,7 +131,6 @@ def export_bundle(
     (out / "public-keys").mkdir(exist_ok=True)
     for key_id, public in sorted(public_keys.items()):
         (out / "public-keys" / f"{key_id}.pem").write_text(public_pem(public), encoding="ascii")
-    shutil.copyfile(offline.__file__, out / "verify_bundle.py")
     (out / "README.md").write_text(
         bundle_readme(selection, first, end, written[0], written[1], len(inside)), encoding="utf-8"
     )
@@ -211,19 +209,20 @@ the others as links only (position, previous hash, hash) so the chain can still 
 - `checkpoints.jsonl`: signed statements "the chain's hash at position P was H", Ed25519.
 - `public-keys/`: the public keys that signed them. They prove nothing by themselves (a forger
   would ship their own): verify with the copy of Jejak's public key you keep.
-- `verify_bundle.py`: the verifier, standard library plus `cryptography` only.
 - `manifest.json`: the SHA-256 of every file, signed.
 
 ## Verify
 
-    pip install cryptography
-    python3 verify_bundle.py . /path/to/your-copy-of-jejak-public-key.pem
-    python3 verify_bundle.py . --trust-bundle-keys     # consistency only, with the keys shipped here
+With your own verifier, never with a script that came with a bundle (a forger would ship one
+that says VERIFIED). Install it once from Jejak's repository (`pip install ./verifier`; it needs
+Python 3.11 and `cryptography` only), then:
+
+    jejak-verify . /path/to/your-copy-of-jejak-public-key.pem
 
 or, where Jejak is installed, `jejak audit verify --bundle . --public-key YOUR-COPY.pem`. It
 recomputes every hash: hash = SHA-256(prev_hash | position | content), content = SHA-256(aggregate
 id | version | topic | state), each field length-fixed or length-prefixed (see the docstring of
-verify_bundle.py); checks that each event links to the one before it, that every checkpoint's
+`jejak_verify`); checks that each event links to the one before it, that every checkpoint's
 signature is good and that its hash is the chain's hash at its position, and that the signed
 manifest matches the files. Exit status 0 only when everything verifies; otherwise it names the
 first position that does not and what is wrong.

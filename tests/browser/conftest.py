@@ -52,6 +52,8 @@ class Dashboard:
     city: City
     database_url: str
     sender_url: Callable[[str], str]
+    key_dir: Path
+    """Where the services' signing keys are: the auditor's copy of the public key comes from here."""
 
     async def token(self, role: Role, opd: str | None = None) -> str:
         return await new_token(self.database_url, role, opd)
@@ -85,7 +87,7 @@ async def dashboard(city: City, city_services: tuple[Stack, JejakProcess]) -> Da
         await eventually(lambda: settled(js), within=30, what="the last notifications projected")
     finally:
         await connection.close()
-    return Dashboard(services.api, city, stack.database_url, stack.sender_url)
+    return Dashboard(services.api, city, stack.database_url, stack.sender_url, stack.settings.signing_key_dir())
 
 
 @pytest.fixture(scope="package")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from services.audit.keys import public_keys
 from services.audit.offline import describe, verify_bundle
 from services.tokens import Role
 from services.web.views import PREDIKAT_NAMES
@@ -336,7 +337,7 @@ async def test_the_audit_page_runs_a_verification_and_hands_out_a_bundle_that_ve
     await (await waiting.value).save_as(archive)
     with zipfile.ZipFile(archive) as bundle:
         bundle.extractall(tmp_path)
-    report = verify_bundle(tmp_path / "jejak-bundle", None, trust_shipped_keys=True)
+    report = verify_bundle(tmp_path / "jejak-bundle", public_keys(dashboard.key_dir))  # the auditor's copy
     assert report.ok, describe(report)
     assert report.rows > 0
 

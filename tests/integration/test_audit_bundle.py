@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import cryptography
 import pytest
 from typer.testing import CliRunner
 
@@ -18,6 +19,8 @@ from services.cli import app
 from tests.builders import record_training, register_in
 from tests.conftest import Stack
 from tests.integration.audit_store import AuditStore, audit_store
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 
@@ -44,29 +47,67 @@ def lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_an_untouched_bundle_verifies_offline_with_its_own_script(store: AuditStore, tmp_path: Path) -> None:
+def install_verifier_alone(tmp_path: Path) -> Path:
+    """jejak-verify installed from verifier/ into a folder of its own, beside ``cryptography`` and nothing else."""
+    target = tmp_path / "jejak-verify"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", "--quiet",
+         "--target", str(target), str(ROOT / "verifier")],
+        check=True,
+    )  # fmt: skip
+    site = Path(cryptography.__file__).parent.parent
+    for needed in ("cryptography", "cffi", *(path.name for path in site.glob("_cffi_backend*"))):
+        (target / needed).symlink_to(site / needed)
+    return target
+
+
+def run_verifier_alone(target: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """As on an auditor's machine: no site-packages (-S), so nothing of Jejak but what was installed is importable."""
+    start = f"import sys; sys.path[:0] = [{str(target)!r}]; import jejak_verify; raise SystemExit(jejak_verify.main())"
+    return subprocess.run(
+        [sys.executable, "-S", "-c", start, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_an_untouched_bundle_verifies_with_the_auditors_own_verifier_installed_alone(
+    store: AuditStore, tmp_path: Path
+) -> None:
     bundle = export(store, tmp_path / "bundle")
     names = {path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file()}
-    assert {"events.jsonl", "checkpoints.jsonl", "manifest.json", "README.md", "verify_bundle.py"} <= names
+    assert {"events.jsonl", "checkpoints.jsonl", "manifest.json", "README.md"} <= names
+    assert not any(name.endswith(".py") for name in names)  # no script of the bundle's own to trust
     assert any(name.startswith("public-keys/") for name in names)
     events = lines(bundle / "events.jsonl")
     assert len(events) == 3 * 6
     assert all("state" in event for event in events)
     assert verify_bundle(bundle, public_keys(store.key_dir)).ok
-    # On "another machine": a copy of the folder, isolated Python (-I: no Jejak importable), no database.
+    # On "another machine": a copy of the folder, the verifier installed on its own, no database.
     elsewhere = tmp_path / "elsewhere"
     subprocess.run(["cp", "-r", str(bundle), str(elsewhere)], check=True)
     key_copy = tmp_path / "my-copy.pem"
     key_copy.write_bytes(next((bundle / "public-keys").glob("*.pem")).read_bytes())
-    result = subprocess.run(
-        [sys.executable, "-I", "verify_bundle.py", ".", str(key_copy)],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verifier = install_verifier_alone(tmp_path)
+    assert (verifier / "bin" / "jejak-verify").exists()
+    result = run_verifier_alone(verifier, ".", str(key_copy), cwd=elsewhere)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("VERIFIED")
+
+
+def test_a_bundle_re_signed_by_a_forger_is_never_verified_with_the_keys_it_ships(
+    store: AuditStore, tmp_path: Path
+) -> None:
+    forger = generate_key(tmp_path / "forger")
+    bundle = tmp_path / "forged"
+    export_bundle(store.services_url, bundle, selection=Selection(), key=forger,
+                  public_keys=public_keys(tmp_path / "forger"))  # fmt: skip
+    result = run_verifier_alone(install_verifier_alone(tmp_path), str(bundle), "--trust-bundle-keys", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "VERIFIED" not in result.stdout.replace("NOT VERIFIED", "")
+    assert "NOT VERIFIED: consistent with the keys the bundle ships" in result.stdout
+    env = {"JEJAK_DATABASE_URL": store.services_url, "JEJAK_AUDIT_KEY_DIR": str(tmp_path / "nobody")}
+    cli = CliRunner().invoke(app, ["audit", "verify", "--bundle", str(bundle), "--trust-bundle-keys"], env=env)
+    assert cli.exit_code == 1, cli.output
+    assert "NOT VERIFIED" in cli.output
 
 
 @pytest.mark.parametrize("which", ["state", "hash", "prev_hash", "position", "topic"])
@@ -113,7 +154,9 @@ def test_a_bundle_signed_by_a_stranger_fails_against_the_auditors_keys(store: Au
     export_bundle(
         store.services_url, bundle, selection=Selection(), key=stranger, public_keys=public_keys(tmp_path / "stranger")
     )
-    assert verify_bundle(bundle, trust_shipped_keys=True).ok  # consistent with the keys it ships...
+    shipped = verify_bundle(bundle, trust_shipped_keys=True)
+    assert shipped.consistent  # consistent with the keys it ships...
+    assert not shipped.ok  # ...which prove nothing, so never verified
     report = verify_bundle(bundle, load_public_keys(sorted(store.key_dir.glob("public-*.pem"))))
     assert not report.ok  # ...but not signed by the key the auditor holds
     assert "unknown-key" in {problem.kind for problem in report.problems}
