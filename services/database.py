@@ -18,7 +18,7 @@ from services.store_roles import (
     password_of,
     role_of,
 )
-from services.tokens import TOKENS_NOTIFY, TOKENS_TABLE
+from services.tokens import TOKENS_COLUMNS, TOKENS_NOTIFY, TOKENS_TABLE
 
 
 def eventsourcing_env(database_url: str, *, create_table: bool = False) -> dict[str, str]:
@@ -93,6 +93,8 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
             conn.execute(KEYS_INDEX)
             conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
+            for column in TOKENS_COLUMNS:
+                conn.execute(column)
             for notify in TOKENS_NOTIFY:
                 conn.execute(notify)
             conn.execute(VERIFICATIONS_TABLE)

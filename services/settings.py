@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     api_failed_sign_ins_per_minute: int = Field(
         default=20, ge=1, description="Wrong tokens one client address may present in a minute before a 429."
     )
+    token_lifetime_days: int = Field(
+        default=180, ge=1, le=3650, description="How long a new API token lives unless `--days` says otherwise."
+    )
     demo_employees: int = Field(
         default=300, ge=1, description="Civil servants of the demo city `jejak up` loads on an empty embedded store."
     )

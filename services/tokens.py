@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,11 @@ from projections.tracking import notify_on_change
 PREFIX = "jejak"
 SECRET_BYTES = 32
 TABLE = "api_token"
+DEFAULT_LIFETIME = timedelta(days=180)
+"""How long a token lives unless its creator says otherwise (``jejak tokens create --days``)."""
+LONGEST_LIFETIME = timedelta(days=3650)
+LAST_USE_EVERY = timedelta(minutes=1)
+"""A token's last use is written at most this often (a write per request would cost more than the check)."""
 
 
 class Role(StrEnum):
@@ -51,25 +56,49 @@ CREATE TABLE IF NOT EXISTS api_token (
     CHECK ((role = 'opd') = (opd IS NOT NULL))
 )""").format(roles=sql.SQL(", ").join(sql.Literal(role.value) for role in Role))
 
+TOKENS_COLUMNS: list[sql.SQL | sql.Composed] = [
+    sql.SQL("""
+ALTER TABLE api_token
+    ADD COLUMN IF NOT EXISTS expires_at timestamptz,
+    ADD COLUMN IF NOT EXISTS last_used_at timestamptz"""),
+    sql.SQL(
+        "UPDATE api_token SET expires_at = now() + {lifetime} WHERE expires_at IS NULL AND revoked_at IS NULL"
+    ).format(lifetime=sql.Literal(DEFAULT_LIFETIME)),
+]
+"""Added to a table made before tokens expired: its live tokens get the default lifetime from then on."""
+
 TOKENS_CHANNEL = "jejak_api_tokens"
 """Notified (at commit) whenever a token is revoked, changed or deleted: the API forgets the holders it kept."""
 
-TOKENS_NOTIFY = notify_on_change("api_token_changed", "api_token", "UPDATE OR DELETE OR TRUNCATE", TOKENS_CHANNEL)
-"""A new token needs no notification: only live tokens are kept, and a new one was never refused for good."""
+TOKENS_NOTIFY = notify_on_change(
+    "api_token_changed",
+    "api_token",
+    "UPDATE OF revoked_at, expires_at, role, opd, secret_sha256 OR DELETE OR TRUNCATE",
+    TOKENS_CHANNEL,
+)
+"""A new token needs no notification: only live tokens are kept, and a new one was never refused for good.
+Nor does its last use being written: that changes no holder."""
 
 _NOTIFIED = sql.SQL(
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger "
     "WHERE tgrelid = 'api_token'::regclass AND tgname = 'api_token_changed' AND tgenabled <> 'D')"
 )
 
-_COLUMNS = sql.SQL("token_id, role, opd, label, created_at, revoked_at")
+_COLUMNS = sql.SQL("token_id, role, opd, label, created_at, revoked_at, expires_at, last_used_at")
 _INSERT = sql.SQL("""
-INSERT INTO api_token (token_id, secret_sha256, role, opd, label)
-VALUES (%(token_id)s, %(secret_sha256)s, %(role)s, %(opd)s, %(label)s)
+INSERT INTO api_token (token_id, secret_sha256, role, opd, label, expires_at)
+VALUES (%(token_id)s, %(secret_sha256)s, %(role)s, %(opd)s, %(label)s, now() + %(lifetime)s)
 RETURNING {columns}""").format(columns=_COLUMNS)
 _BY_ID = sql.SQL("SELECT {columns}, secret_sha256 FROM api_token WHERE token_id = %(token_id)s").format(
     columns=_COLUMNS
 )
+_USED = sql.SQL("""
+UPDATE api_token SET last_used_at = now()
+WHERE token_id = %(token_id)s AND (last_used_at IS NULL OR last_used_at < now() - %(every)s)""")
+_EXPIRE = sql.SQL("""
+UPDATE api_token SET expires_at = least(coalesce(expires_at, 'infinity'), now() + %(grace)s)
+WHERE token_id = %(token_id)s AND revoked_at IS NULL
+RETURNING {columns}""").format(columns=_COLUMNS)
 _ALL = sql.SQL("SELECT {columns} FROM api_token ORDER BY created_at, token_id").format(columns=_COLUMNS)
 _REVOKE = sql.SQL("""
 UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE token_id = %(token_id)s
@@ -89,6 +118,13 @@ class TokenRecord:
     label: str | None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+    """None: made before tokens expired; it lives until revoked or rotated."""
+    last_used_at: datetime | None = None
+    """Written at most once a minute (``LAST_USE_EVERY``)."""
+
+    def live_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
 
 
 @dataclass(frozen=True)
@@ -129,25 +165,57 @@ def _reach(role: Role) -> str:
     return "aggregate statistics only" if role is Role.PUBLIC else "every unit"
 
 
+def check_lifetime(lifetime: timedelta) -> None:
+    if not timedelta(0) < lifetime <= LONGEST_LIFETIME:
+        raise TokenError(f"a token lives from 1 day to {LONGEST_LIFETIME.days} days")
+
+
 def _record(row: tuple[Any, ...]) -> TokenRecord:
-    token_id, role, opd, label, created_at, revoked_at = row[:6]
-    return TokenRecord(token_id, Role(role), opd, label, created_at, revoked_at)
+    token_id, role, opd, label, created_at, revoked_at, expires_at, last_used_at = row[:8]
+    return TokenRecord(token_id, Role(role), opd, label, created_at, revoked_at, expires_at, last_used_at)
 
 
-async def create(cur: AsyncCursor[Any], role: Role, opd: str | None = None, label: str | None = None) -> IssuedToken:
-    """Store a new token's hash; the returned ``token`` carries the secret, shown once."""
+async def create(
+    cur: AsyncCursor[Any],
+    role: Role,
+    opd: str | None = None,
+    label: str | None = None,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+) -> IssuedToken:
+    """Store a new token's hash, expiring after ``lifetime``; the returned ``token`` carries the secret, shown once."""
     check_scope(role, opd)
+    check_lifetime(lifetime)
     token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(SECRET_BYTES)
     await cur.execute(
         _INSERT,
-        {"token_id": token_id, "secret_sha256": hash_secret(secret), "role": role.value, "opd": opd, "label": label},
-    )
+        {"token_id": token_id, "secret_sha256": hash_secret(secret), "role": role.value, "opd": opd,
+         "label": label, "lifetime": lifetime},
+    )  # fmt: skip
     (row,) = await cur.fetchall()  # INSERT … RETURNING: one row
     return IssuedToken(_record(row), format_token(token_id, secret))
 
 
+async def rotate(
+    cur: AsyncCursor[Any], token_id: str, lifetime: timedelta = DEFAULT_LIFETIME, grace: timedelta = timedelta(0)
+) -> tuple[TokenRecord, IssuedToken] | None:
+    """A new token of the same role, unit and label; the old one expires after ``grace`` (at once by default).
+
+    None when ``token_id`` is unknown or revoked.
+    """
+    if grace < timedelta(0) or grace > timedelta(days=30):
+        raise TokenError("the old token's grace is from 0 to 30 days")
+    await cur.execute(_EXPIRE, {"token_id": token_id, "grace": grace})
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    old = _record(row)
+    label = old.label if (old.label or "").endswith(f"(rotated from {token_id})") else None
+    new_label = label or f"{old.label or old.role} (rotated from {token_id})"
+    return old, await create(cur, old.role, old.opd, new_label[:200], lifetime)
+
+
 async def verify(cur: AsyncCursor[Any], token: str) -> TokenRecord | None:
-    """The live token ``token`` is, or None (malformed, unknown id, wrong secret, revoked)."""
+    """The live token ``token`` is, or None (malformed, unknown id, wrong secret, revoked, expired)."""
     try:
         token_id, secret = parse_token(token)
     except TokenError:
@@ -157,10 +225,15 @@ async def verify(cur: AsyncCursor[Any], token: str) -> TokenRecord | None:
     if row is None:
         return None
     # Constant time, so response times do not reveal how much of a guessed secret was right.
-    if not hmac.compare_digest(bytes(row[6]), hash_secret(secret)):
+    if not hmac.compare_digest(bytes(row[8]), hash_secret(secret)):
         return None
     found = _record(row)
-    return found if found.revoked_at is None else None
+    return found if found.live_at(datetime.now(UTC)) else None
+
+
+async def used(cur: AsyncCursor[Any], token_id: str) -> None:
+    """Note that ``token_id`` was used now (written at most once per ``LAST_USE_EVERY``)."""
+    await cur.execute(_USED, {"token_id": token_id, "every": LAST_USE_EVERY})
 
 
 async def changes_notified(cur: AsyncCursor[Any]) -> bool:

@@ -1,8 +1,9 @@
-"""``jejak tokens``: create, list and revoke the bearer tokens of the report API."""
+"""``jejak tokens``: create, list, rotate and revoke the bearer tokens of the report API."""
 
 import asyncio
 import json
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import psycopg
@@ -55,18 +56,57 @@ def tokens_app(database_url: Callable[[], str]) -> typer.Typer:
         role: Annotated[Role, typer.Option("--role", help="auditor, bkpsdm: everything; opd: one unit; public.")],
         opd: Annotated[str | None, typer.Option("--opd", help="The unit's code; required for role opd.")] = None,
         label: Annotated[str | None, typer.Option("--label", help="Whose token it is, for the list.")] = None,
+        days: Annotated[
+            int | None,
+            typer.Option("--days", min=1, max=3650, help="How long it lives; default JEJAK_TOKEN_LIFETIME_DAYS (180)."),
+        ] = None,
     ) -> None:
-        """Create a token and print it once (only its hash is kept)."""
+        """Create a token and print it once (only its hash is kept). It expires after --days."""
+        lifetime = timedelta(days=days or Settings().token_lifetime_days)
         try:
             tokens.check_scope(role, opd)
         except TokenError as error:
             console.print(f"[red]error:[/red] {escape(str(error))}")
             raise typer.Exit(2) from None
-        issued = run(lambda cur: tokens.create(cur, role, opd, label))
+        issued = run(lambda cur: tokens.create(cur, role, opd, label, lifetime))
         typer.echo(issued.token)
         scope = f" of unit {opd}" if opd else ""
-        typer.echo(f"token {issued.record.token_id}, role {role}{scope}: shown once, keep it secret", err=True)
+        typer.echo(
+            f"token {issued.record.token_id}, role {role}{scope}, expires {_when(issued.record.expires_at)}: "
+            "shown once, keep it secret",
+            err=True,
+        )
         typer.echo(curl_example(issued.token, role), err=True)
+
+    @app.command("rotate")
+    def rotate_command(
+        token_id: Annotated[str, typer.Argument(help="The id `jejak tokens list` shows.")],
+        days: Annotated[
+            int | None,
+            typer.Option(
+                "--days", min=1, max=3650, help="How long the new one lives; default JEJAK_TOKEN_LIFETIME_DAYS."
+            ),
+        ] = None,
+        grace_hours: Annotated[
+            int, typer.Option("--grace-hours", min=0, max=720, help="How long the old one still works (default: not).")
+        ] = 0,
+    ) -> None:
+        """A new token for the same role, unit and holder, printed once; the old one expires (after --grace-hours)."""
+        lifetime = timedelta(days=days or Settings().token_lifetime_days)
+        rotated = run(lambda cur: tokens.rotate(cur, token_id, lifetime, timedelta(hours=grace_hours)))
+        if rotated is None:
+            console.print(
+                f"[red]error:[/red] no live token with id {escape(repr(token_id))}; `jejak tokens list` shows them"
+            )
+            raise typer.Exit(1)
+        old, issued = rotated
+        typer.echo(issued.token)
+        typer.echo(
+            f"token {issued.record.token_id} replaces {old.token_id} (role {old.role}), expires "
+            f"{_when(issued.record.expires_at)}: shown once, keep it secret; {old.token_id} expires "
+            f"{_when(old.expires_at)}",
+            err=True,
+        )
 
     @app.command("list")
     def list_command(
@@ -78,13 +118,7 @@ def tokens_app(database_url: Callable[[], str]) -> typer.Typer:
             for record in found:
                 typer.echo(json.dumps(vars(record), default=str, ensure_ascii=False))
             return
-        table = Table(title="API tokens")
-        for column in ("token id", "role", "opd", "label", "created", "revoked"):
-            table.add_column(column, overflow="fold")
-        for record in found:
-            created, revoked = (f"{at:%Y-%m-%d %H:%M}" if at else "" for at in (record.created_at, record.revoked_at))
-            table.add_row(record.token_id, record.role, record.opd or "", record.label or "", created, revoked)
-        Console().print(table)
+        Console().print(token_table(found))
 
     @app.command("revoke")
     def revoke_command(token_id: Annotated[str, typer.Argument(help="The id `jejak tokens list` shows.")]) -> None:
@@ -105,6 +139,28 @@ def tokens_app(database_url: Callable[[], str]) -> typer.Typer:
 async def _in_transaction(url: str, work: Callable[[psycopg.AsyncCursor[Any]], Coroutine[Any, Any, T]]) -> T:
     async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
         return await work(cur)
+
+
+def token_table(found: list[tokens.TokenRecord]) -> Table:
+    """The tokens as ``jejak tokens list`` shows them: when each expires and was last used."""
+    table = Table(title="API tokens")
+    for column in ("token id", "role", "opd", "label", "created", "expires", "last used", "revoked"):
+        table.add_column(column, overflow="fold")
+    now = datetime.now(UTC)
+    for record in found:
+        created, revoked, last_used = (
+            f"{at:%Y-%m-%d %H:%M}" if at else "" for at in (record.created_at, record.revoked_at, record.last_used_at)
+        )
+        expires = _when(record.expires_at) + (" (expired)" if not record.live_at(now) and not revoked else "")
+        table.add_row(
+            record.token_id, record.role, record.opd or "", record.label or "", created, expires,
+            last_used or "never", revoked,
+        )  # fmt: skip
+    return table
+
+
+def _when(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _where(url: str) -> str:

@@ -6,10 +6,14 @@ The order of answers is fixed: 401 (no live token), 403 (the role may not use th
 (malformed input), 404 (no such employee), 403 (the employee is outside the caller's unit).
 """
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncCursor
@@ -21,6 +25,8 @@ from services.api.dependencies import Pool
 from services.api.schemas import ErrorOut, InvalidOut
 from services.api.token_cache import TokenCache
 from services.tokens import Role
+
+log = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,  # our own 401s, with a reason and the challenge header
@@ -40,6 +46,7 @@ class Caller:
     token_id: str
     role: Role
     opd: str | None = None
+    expires_at: datetime | None = None
 
     def require(self, *roles: Role) -> None:
         """403 unless the caller has one of ``roles``."""
@@ -78,8 +85,12 @@ async def caller_of(
         raise unauthorized("send Authorization: Bearer <token>; `jejak tokens create` makes one")
     kept: TokenCache | None = getattr(request.app.state, "tokens", None)
     token = credentials.credentials
-    if kept is not None and (caller := kept.holder(token)) is not None:
+    now = datetime.now(UTC)
+    caller = kept.holder(token) if kept is not None else None
+    if caller is not None and (caller.expires_at is None or now < caller.expires_at):
+        await _note_use(request, pool, caller.token_id)
         return caller
+    # unknown here, or expired while kept: the store decides (and refuses an expired one)
     attempts, address = failed_attempts(request), client_address(request)
     attempts.check(address)
     generation = kept.generation if kept is not None else 0
@@ -87,11 +98,29 @@ async def caller_of(
         found = await tokens.verify(cur, token)
     if found is None:
         attempts.failed(address)
-        raise unauthorized("the token is unknown, wrong or revoked", 'Bearer error="invalid_token"')
-    caller = Caller(found.token_id, found.role, found.opd)
+        raise unauthorized("the token is unknown, wrong, revoked or expired", 'Bearer error="invalid_token"')
+    caller = Caller(found.token_id, found.role, found.opd, found.expires_at)
     if kept is not None:
         kept.keep(token, generation, caller)
+    await _note_use(request, pool, caller.token_id)
     return caller
+
+
+async def _note_use(request: Request, pool: Pool, token_id: str) -> None:
+    """Write the token's last use, at most once a minute per token and process (``jejak tokens list`` shows it)."""
+    written: dict[str, float] = request.app.state.__dict__.setdefault("token_uses", {})
+    moment = time.monotonic()
+    if moment - written.get(token_id, -1e9) < tokens.LAST_USE_EVERY.total_seconds():
+        return
+    written[token_id] = moment
+    if len(written) > 10_000:  # bounded: forget the oldest half
+        for old in sorted(written, key=written.__getitem__)[:5_000]:
+            del written[old]
+    try:
+        async with pool.connection() as conn, conn.cursor() as cur:
+            await tokens.used(cur, token_id)
+    except psycopg.Error:  # the answer matters more than the bookkeeping
+        log.warning("the last use of token %s could not be written", token_id, exc_info=True)
 
 
 def allowed(*roles: Role) -> Callable[..., Awaitable[Caller]]:
