@@ -142,6 +142,7 @@ class Intake:
         self._wake = asyncio.Event()
         self._wake_subscription: Any = None
         self._kv: Any = None
+        self._unprovisioned: set[str] = set()
 
     async def run(self, stop: asyncio.Event, max_delay: float = 60.0) -> None:
         if not self.senders:
@@ -290,10 +291,15 @@ class Intake:
             found.update({str(info["config"]["name"]): info for info in streams})
             if not streams or len(found) >= int(listing.get("total", 0)):
                 break
+        listed_at = max((nanoseconds_of(info["ts"]) for info in found.values()), default=time.time_ns())
         for sender in self.senders:
             info = found.get(sender.stream)
-            if info is None:
-                raise RuntimeError(f"no stream {sender.stream} for sender {sender.source}: run `jejak provision`")
+            if info is None:  # in the sender map but not provisioned: it cannot hold anything, and says so
+                if sender.source not in self._unprovisioned:
+                    log.warning("no stream %s for sender %s: run `jejak provision`", sender.stream, sender.source)
+                    self._unprovisioned.add(sender.source)
+                sender.last_seq, sender.seen_ns = sender.fetched, listed_at
+                continue
             sender.last_seq = int(info["state"]["last_seq"])
             sender.seen_ns = nanoseconds_of(info["ts"])
 

@@ -167,3 +167,20 @@ async def test_once_caught_up_it_waits_instead_of_looking_again_and_again(
         intake._look_all = counted  # type: ignore[method-assign]
         await asyncio.sleep(1.0)  # five polls of 0.2 s
     assert rounds <= 10, f"{rounds} rounds in a second with nothing arriving"
+
+
+async def test_a_sender_not_provisioned_yet_does_not_hold_up_the_others(
+    stack: Stack, js: JetStreamContext, senders: dict[str, Client]
+) -> None:
+    connection = await nats.connect(stack.nats_url)
+    intake = Intake(connection, [*SOURCES, "added-to-the-map-later"], poll_seconds=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(intake.run(stop))
+    try:
+        name = token()
+        await publish(senders, LAN, name)
+        await eventually(lambda: inbox_sequences(js, {name: LAN}))
+    finally:
+        stop.set()
+        await task
+        await connection.close()
