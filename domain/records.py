@@ -374,6 +374,11 @@ class Records(Application[UUID]):
             record_id=record.id,
         )
 
+    def recorded_before(self, submission: Submission) -> AlreadyRecorded | None:
+        """This submission's earlier outcome when it was stored already (a retry); EventIdReused when its id was
+        stored with other content. For what must not be done twice outside the store, such as destroying keys."""
+        return self._recorded_before(submission)
+
     def _recorded_before(self, submission: Submission) -> AlreadyRecorded | None:
         """A receipt for the same (source, event_id) is a retry, or a reused id when the content differs."""
         key = receipt_id(submission.source, submission.event_id)

@@ -185,8 +185,11 @@ def _citizen_participation(
         )
     if isinstance(event, PersonalDataErasedV1):
         check_erasure(event.source, event.subject_source, stewards)  # before anything is destroyed
+        earlier = records.recorded_before(submission)
+        if earlier is not None:  # a retry of a recorded erasure: keys made since belong to newer data
+            return earlier
         person = person_id(event.subject_source, event.subject_reference)
-        vault.erase(person)  # first: a retry finds the keys gone and records the erasure then
+        vault.erase(person)  # before recording: a retry after a crash finds the keys gone and records it then
         return records.erase_person(
             submission,
             person,

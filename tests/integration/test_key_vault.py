@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from contracts.inbound import INBOUND_CONTRACTS
 from domain.errors import RuleViolation
 from domain.identity import complaint_key, person_id
-from domain.records import Records
+from domain.records import AlreadyRecorded, Recorded, Records
 from services.ingest.commands import execute
 from services.personal_data import KeyErased, PostgresKeyVault, SealMismatch
 from services.senders import load_senders
@@ -114,4 +114,37 @@ def test_another_channel_s_erasure_is_refused_and_destroys_no_key(stack: Stack, 
     assert json.loads(vault.open(person, sealed))["name"] == "Andi"
     with pytest.raises(AggregateNotFoundError):
         records.repository.get(person)
+    vault.close()
+
+
+def test_a_resent_erasure_destroys_nothing_the_person_gave_since(stack: Stack, records: Records) -> None:
+    """The erasure was recorded; the same message again is a retry, not a second erasure of newer data."""
+    vault = PostgresKeyVault(stack.database_url)
+    reference = f"akun-{uuid.uuid4().hex[:12]}"
+
+    def complaint(name: str) -> dict[str, object]:
+        return envelope(
+            "lapor", complaint_id=f"LAPOR-{uuid.uuid4()}", channel="lapor", classification="complaint",
+            category="light", complainant={"reference": reference, "name": name}, target_unit_code="DISHUB",
+            summary="Lampu jalan mati", received_on="2026-04-06",
+        )  # fmt: skip
+
+    run(records, vault, "complaint-received", complaint("Andi"))
+    erasure_body = envelope(
+        "lapor", subject_source="lapor", subject_reference=reference, reason="permintaan pelapor",
+        requested_by="SP4N-LAPOR!",
+    )  # fmt: skip
+    erasure = INBOUND_CONTRACTS["personal-data-erased", 1].model_validate_json(encode(erasure_body))
+    sent = submission("personal-data-erased", source="lapor", event_id=erasure_body["event_id"])
+    stewards = load_senders().stewards
+    assert isinstance(execute(records, vault, erasure, sent, stewards=stewards), Recorded)
+
+    later = complaint("Andi, again")  # the same person complains again, after the erasure
+    run(records, vault, "complaint-received", later)
+    person = person_id("lapor", reference)
+    sealed = next(iter(records.events.get(complaint_key(str(later["complaint_id"]))))).complainant_sealed  # type: ignore[attr-defined]
+
+    again = execute(records, vault, erasure, sent, stewards=stewards)  # the sender's retry
+    assert isinstance(again, AlreadyRecorded)
+    assert json.loads(vault.open(person, sealed))["name"] == "Andi, again"
     vault.close()
