@@ -72,7 +72,9 @@ def unit_report(unit: str, rows: list[ComplaintRow], year: int, as_of: date, pol
     backlog = Counter[str]()
     waiting = Counter[str]()
     for row in rows:
-        verified, disposed = _known(row.verified_on, as_of), _known(row.disposed_on, as_of)
+        # A postponed verification is not one: the complaint still waits for verification, and its clock runs.
+        verified = _known(row.verified_on, as_of) if row.verification_outcome != "postponed" else None
+        disposed = _known(row.disposed_on, as_of)
         followed, closed = _known(row.first_follow_up_on, as_of), _known(row.closed_on, as_of)
         finished = closed is not None or (
             verified is not None and row.verification_outcome in {"archived", "not-our-authority"}

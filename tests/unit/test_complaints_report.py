@@ -65,6 +65,15 @@ def test_an_open_complaint_waits_for_the_first_step_not_yet_known_on_the_clock()
     assert sum(report.open_by_stage.values()) == sum(report.open_backlog_by_age.values())
 
 
+def test_a_postponed_verification_still_waits_for_verification_and_its_clock_runs() -> None:
+    """The channel postponed verifying (it needs more from the complainant): nothing is verified yet."""
+    postponed = row("P", "light", date(2026, 7, 1), verified_on=date(2026, 7, 2), verification_outcome="postponed")
+    report = unit_report("DISDUKCAPIL", [postponed], 2026, AS_OF, bundled_policy())
+    assert report.open_by_stage == {"verification": 1, "disposition": 0, "follow_up": 0, "closure": 0}
+    assert report.median_working_days.verification is None  # no verification to time
+    assert report.sla_breaches.verification == 1  # 13 working days unverified (limit 3)
+
+
 def test_working_days_skip_weekends_and_holidays() -> None:
     policy = bundled_policy()
     assert policy.working_days_between(date(2026, 7, 1), date(2026, 7, 7)) == 4
