@@ -51,6 +51,8 @@ class Policy:
     weak_follow_up_months: int = 6
     future_tolerance: timedelta = timedelta(days=1)
     """How far after its receipt a reported date may lie (clocks and time zones differ); later is refused."""
+    public_minimum_cell: int = 5
+    """Public aggregates withhold a unit's figures when they are about fewer people (or cases) than this."""
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -76,6 +78,7 @@ class Policy:
             evaluation_due_days=int(performance.get("evaluation_due_days", 30)),
             weak_follow_up_months=int(performance.get("weak_follow_up_months", 6)),
             future_tolerance=timedelta(hours=float(raw.get("intake", {}).get("future_tolerance_hours", 24))),
+            public_minimum_cell=max(1, int(raw.get("disclosure", {}).get("public_minimum_cell", 5))),
             **_complaint_rules(raw),
         )
 

@@ -6,7 +6,7 @@ from itertools import groupby
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from projections import complaints
 from services.api.auth import Anyone, responses
@@ -25,6 +25,7 @@ from services.api.common import (
 from services.api.complaints_report import UnitComplaints, unit_report
 from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
+from services.api.disclosure import Withheld, disclosed
 
 router = APIRouter()
 
@@ -38,7 +39,7 @@ def units_of(rows: list[complaints.ComplaintRow], year: int, clock: date) -> lis
     ]
 
 
-class ComplaintsOut(BaseModel):
+class ComplaintsOut(Withheld):
     year: int
     as_of: date = Field(description="The clock the waits and breaches were measured against.")
     units: list[UnitComplaints]
@@ -61,6 +62,10 @@ async def complaints_per_opd(
     clock = as_of or today()
     position, rows = await snapshot(pool, complaints.NAME, lambda cur: complaints.of_year(cur, year, clock, unit))
     units = await anyio.to_thread.run_sync(units_of, rows, year, clock)
+    units, withheld = disclosed(caller, units, lambda unit: unit.received, policy().public_minimum_cell)
     if wants_csv(request, format_):
         return csv_response(units, UnitComplaints, f"complaints-{year}.csv", stamp(position))
-    return ComplaintsOut(year=year, as_of=clock, units=units, position=position, policy_version=policy().version)
+    return ComplaintsOut(
+        year=year, as_of=clock, units=units, position=position, policy_version=policy().version,
+        **withheld.model_dump(),
+    )  # fmt: skip

@@ -34,6 +34,7 @@ from services.api.common import (
 from services.api.completeness_report import EmployeeCompleteness, completeness
 from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
+from services.api.disclosure import Withheld, disclosed
 
 router = APIRouter()
 
@@ -79,7 +80,7 @@ def distribution_rows(units: list[UnitDistributionOut]) -> list[DistributionRow]
     ]  # fmt: skip
 
 
-class DistributionOut(BaseModel):
+class DistributionOut(Withheld):
     year: int
     units: list[UnitDistributionOut]
     position: int
@@ -126,10 +127,13 @@ async def predikat_distribution(
                 deviates_from_guideline=cap is not None and sangat_baik > cap,
             )
         )
+    units, withheld = disclosed(caller, units, lambda unit: unit.employees, policy().public_minimum_cell)
     if wants_csv(request, format_):
         table = distribution_rows(units)
         return csv_response(table, DistributionRow, f"predikat-distribution-{year}.csv", stamp(position))
-    return DistributionOut(year=year, units=units, position=position, policy_version=policy().version)
+    return DistributionOut(
+        year=year, units=units, position=position, policy_version=policy().version, **withheld.model_dump()
+    )
 
 
 class CompletenessOut(BaseModel):

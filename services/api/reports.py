@@ -29,6 +29,7 @@ from services.api.common import (
 )
 from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
+from services.api.disclosure import Withheld, disclosed
 from services.api.dossier import DossierOut, dossier_out
 
 router = APIRouter()
@@ -62,7 +63,7 @@ class UnitComplianceOut(BaseModel):
     without_jp: int
 
 
-class ComplianceOut(BaseModel):
+class ComplianceOut(Withheld):
     year: int
     units: list[UnitComplianceOut]
     position: int = Field(description="Store position the figures were built from.")
@@ -103,9 +104,12 @@ async def jp_compliance(
     async def build() -> ComplianceOut | Response:
         position, rows = await snapshot(pool, dossier.NAME, lambda cur: compliance.per_unit(cur, year, targets, unit))
         units = [UnitComplianceOut(**vars(row), share_meeting_target=row.share_meeting_target) for row in rows]
+        units, withheld = disclosed(caller, units, lambda unit: unit.employees, policy().public_minimum_cell)
         if wants_csv(request, format_):
             return csv_response(units, UnitComplianceOut, f"jp-compliance-{year}.csv", stamp(position))
-        return ComplianceOut(year=year, units=units, position=position, policy_version=policy().version)
+        return ComplianceOut(
+            year=year, units=units, position=position, policy_version=policy().version, **withheld.model_dump()
+        )
 
     return await answer(request, caller, build)
 

@@ -28,6 +28,7 @@ from services.api.common import (
 )
 from services.api.csv_output import csv_response, wants_csv
 from services.api.dependencies import Pool
+from services.api.disclosure import Withheld, disclosed
 from services.api.standing_report import (
     CaseOut,
     Eligibility,
@@ -66,7 +67,7 @@ class UnitRewardsOut(BaseModel):
     by_reward: dict[str, int] = Field(description="Reward code (reference list penghargaan) -> how many.")
 
 
-class RewardsGrantedOut(BaseModel):
+class RewardsGrantedOut(Withheld):
     year: int
     units: list[UnitRewardsOut]
     position: int
@@ -88,7 +89,10 @@ async def rewards_granted(
         )
         for unit_code, group in ((code, list(g)) for code, g in groupby(rows, key=lambda row: row.unit_code))
     ]
-    return RewardsGrantedOut(year=year, units=units, position=position, policy_version=policy().version)
+    units, withheld = disclosed(caller, units, lambda unit: unit.granted, policy().public_minimum_cell)
+    return RewardsGrantedOut(
+        year=year, units=units, position=position, policy_version=policy().version, **withheld.model_dump()
+    )
 
 
 @router.get("/reports/reward-eligibility", response_model=EligibilityOut, responses=responses(401, 403, 422))

@@ -37,6 +37,10 @@ ID: dict[str, str] = {
     "show": "Tampilkan",
     "position_note": "Angka dari posisi penyimpanan {position}, kebijakan {policy}.",
     "overview.title": "Ikhtisar kota {year}",
+    "overview.withheld": (
+        "Angka {units} unit tidak ditampilkan: angka itu menyangkut kurang dari {below} orang (atau kasus), "
+        "sehingga orangnya dapat dikenali."
+    ),
     "overview.jp": "Kepatuhan 20 JP",
     "overview.jp_chart": "Persentase pegawai yang memenuhi target JP per unit kerja",
     "overview.predikat": "Distribusi predikat kinerja",
@@ -245,6 +249,10 @@ EN: dict[str, str] = {
     "show": "Show",
     "position_note": "Figures from store position {position}, policy {policy}.",
     "overview.title": "City overview {year}",
+    "overview.withheld": (
+        "The figures of {units} unit(s) are not shown: they rest on fewer than {below} people (or cases), "
+        "who could be recognised."
+    ),
     "overview.jp": "20 JP compliance",
     "overview.jp_chart": "Share of employees meeting the JP target, per unit",
     "overview.predikat": "Performance predikat distribution",

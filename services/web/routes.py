@@ -159,9 +159,13 @@ async def overview(request: Request, session: SignedIn, year: YearQuery = None) 
     rows = views.overview_rows(jp, distribution, complaints, rewards)
     words = words_for(request)
     charts = views.overview_charts(rows, {"open": words("chart.open"), "breaches": words("chart.breaches")})
+    reports = (jp, distribution, complaints, rewards)
+    withheld = max(int(report.get("withheld_units") or 0) for report in reports)
+    below = next((report["withheld_below"] for report in reports if report.get("withheld_below")), None)
     return render(
         request, "overview.html", session, year=year, rows=rows, charts=charts,
         predikat_names=views.PREDIKAT_NAMES, position=jp["position"], policy=jp["policy_version"],
+        withheld=withheld, withheld_below=below,
     )  # fmt: skip
 
 

@@ -46,6 +46,35 @@ async def compliance(client: httpx.AsyncClient, unit: str) -> dict[str, Any] | N
     return units[0] if done else None
 
 
+async def test_public_aggregates_show_a_unit_only_from_five_people_on(stack: Stack, api_as: ClientAs) -> None:
+    """Every public report withholds a unit whose figures rest on fewer than the policy's minimum (5)."""
+    unit = f"U{uuid.uuid4().hex[:8].upper()}"
+    for _ in range(5):
+        nip = await registered_nip(stack)
+        await place(stack, nip, unit)
+        await publish_to(stack, training_completed(employee_nip=nip, stated_jp=24))
+    bkpsdm, public = await api_as(Role.BKPSDM), await api_as(Role.PUBLIC)
+
+    async def five(client: httpx.AsyncClient) -> dict[str, Any] | None:
+        units = (await client.get("/reports/jp-compliance", params={"year": 2026, "opd": unit})).json()["units"]
+        return units[0] if units and units[0]["employees"] == 5 and units[0]["without_jp"] == 0 else None
+
+    await eventually(lambda: five(bkpsdm), what="the five in the compliance report")
+    shown = await five(public)
+    assert shown is not None
+    assert shown["meeting_target"] == 5
+    for route in ("/reports/predikat-distribution", "/reports/complaints", "/reports/rewards-granted"):
+        answer = (await public.get(route, params={"year": 2026})).json()
+        assert answer["withheld_below"] == 5, route
+        assert all(_base(route, row) >= 5 for row in answer["units"]), route
+
+
+def _base(route: str, row: dict[str, Any]) -> int:
+    """What a public report's unit row rests on: people, complaints or rewards."""
+    field = {"/reports/complaints": "received", "/reports/rewards-granted": "granted"}.get(route, "employees")
+    return int(row[field])
+
+
 async def test_the_dossier_shows_the_record_and_jp_against_the_target(stack: Stack, api: httpx.AsyncClient) -> None:
     unit, keen, _ = await a_unit_with_two_employees(stack)
 
@@ -91,12 +120,15 @@ async def test_each_role_sees_its_scope_of_the_compliance_report(stack: Stack, a
     await eventually(lambda: compliance(bkpsdm, unit), what="the unit in the compliance report")
 
     public = await api_as(Role.PUBLIC)
-    assert await compliance(public, unit) is not None  # aggregates: yes
+    withheld = (await public.get("/reports/jp-compliance", params={"year": 2026, "opd": unit})).json()
+    assert withheld["units"] == []  # two people are recognisable: their unit's figures are withheld
+    assert (withheld["withheld_units"], withheld["withheld_below"]) == (1, 5)
     assert (await public.get(f"/reports/jp-compliance/{unit}/staff")).status_code == 403  # names: never
     assert (await public.get(f"/employees/{keen}/dossier")).status_code == 403
 
     own = await api_as(Role.OPD, unit)
     assert await compliance(own, unit) is not None
+    assert (await own.get("/reports/jp-compliance", params={"year": 2026})).json()["withheld_units"] == 0
     everything = (await own.get("/reports/jp-compliance", params={"year": 2026})).json()["units"]
     assert [u["unit_code"] for u in everything] == [unit]  # an OPD sees its own unit only
     assert (await own.get(f"/employees/{keen}/dossier")).status_code == 200

@@ -53,7 +53,7 @@ def contexts() -> dict[str, dict[str, Any]]:
         "signin.html": {"session": None, "next": "/ui/", "message": "signin.bad"},
         "error.html": {"session": None, "status_code": 403, "detail": "no"},
         "overview.html": {"year": 2026, "rows": rows, "charts": views.overview_charts(rows),
-                          "predikat_names": views.PREDIKAT_NAMES, **stamp},
+                          "predikat_names": views.PREDIKAT_NAMES, "withheld": 2, "withheld_below": 5, **stamp},
         "units.html": {"year": 2026, "units": JP["units"]},
         "opd.html": {"unit_code": "DINKES", "year": 2026, "rows": views.staff_rows(STAFF, ELIGIBILITY), "q": "",
                      "below": True, "sort": "-jp", "backlog": {"0-5": 1}, "total": 3, **stamp},
@@ -123,3 +123,13 @@ def test_the_system_page_says_whether_the_store_still_extends_the_audit_checkpoi
     words = Words("id")
     assert words(shown).split("`")[0] in html
     assert ('role="alert"' in html) is (intact is False)
+
+
+@pytest.mark.parametrize("withheld", [0, 2])
+def test_the_overview_says_when_public_figures_were_withheld(withheld: int) -> None:
+    page = {"t": Words("id"), "lang": "id", "languages": LANGUAGES, "here": "/ui/", "session": SESSION}
+    context = contexts()["overview.html"] | {"withheld": withheld}
+    html = TEMPLATES.get_template("overview.html").render(page | context)
+    assert ('id="withheld"' in html) is bool(withheld)
+    if withheld:
+        assert "Angka 2 unit tidak ditampilkan" in html
