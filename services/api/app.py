@@ -42,7 +42,7 @@ from services.database import read_pool
 from services.tokens import TOKENS_CHANNEL
 from services.web import routes as web
 from services.web.audit_runs import Verifications
-from services.web.session import SessionKeys, ephemeral_keys
+from services.web.session import SessionKeys, Sessions, ephemeral_keys
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.state.failed_attempts = FailedAttempts(limit=failed_sign_ins_per_minute)
     app.state.web_keys = web_keys or ephemeral_keys()
+    app.state.web_sessions = Sessions()
     app.state.verifications = Verifications(database_url, audit_key_dir)
     web.install(app)
 

@@ -7,6 +7,7 @@ charts from the same numbers, embedded in the page as JSON.
 
 import asyncio
 import csv
+import hmac
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +35,7 @@ from services.web.api_client import ApiRefused, api_get
 from services.web.audit_runs import Verifications, recent_checkpoints, zipped_bundle
 from services.web.i18n import COOKIE as LANG_COOKIE
 from services.web.i18n import LANGUAGES, Words, language_of
-from services.web.session import COOKIE, SessionKeys
+from services.web.session import COOKIE, SessionKeys, Sessions
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -61,6 +62,9 @@ class Session:
     token_id: str
     role: Role
     opd: str | None
+    csrf: str = ""
+    """What every form of this session carries back (``check_csrf``)."""
+    session_id: str = ""
 
     @property
     def reads_every_unit(self) -> bool:
@@ -72,17 +76,30 @@ def _keys(request: Request) -> SessionKeys:
     return keys
 
 
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.web_sessions
+    return sessions
+
+
 async def signed_in(request: Request) -> Session:
     """The caller of a live session whose token is still live (a revoked token ends the session at once)."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    token = _keys(request).open(request.cookies.get(COOKIE))
-    if token is None:
+    session_id = _keys(request).open(request.cookies.get(COOKIE))
+    kept = _sessions(request).get(session_id)
+    if session_id is None or kept is None:
         raise SignInRequired(here, expired=COOKIE in request.cookies)
     async with request.app.state.pool.connection() as conn, conn.cursor() as cur:
-        found = await tokens.verify(cur, token)
+        found = await tokens.verify(cur, kept.token)
     if found is None:
+        _sessions(request).end(session_id)
         raise SignInRequired(here, expired=True)
-    return Session(token, found.token_id, found.role, found.opd)
+    return Session(kept.token, found.token_id, found.role, found.opd, kept.csrf, session_id)
+
+
+def check_csrf(session: Session, sent: str | None) -> None:
+    """403 unless a form carried this session's CSRF token (another site cannot read it to send it)."""
+    if not sent or not hmac.compare_digest(sent, session.csrf):
+        raise ApiRefused(403, "this form did not come from your session: reload the page and try again")
 
 
 SignedIn = Annotated[Session, Depends(signed_in)]
@@ -126,15 +143,22 @@ async def sign_in(request: Request, token: Annotated[str, Form()], next: Annotat
         target = f"/ui/opd/{quote(found.opd, safe='')}"
     response = RedirectResponse(target, status_code=303)
     keys = _keys(request)
+    session_id = _sessions(request).begin(token.strip())
     response.set_cookie(
-        COOKIE, keys.seal(token.strip()), max_age=keys.lifetime, path="/ui", httponly=True, samesite="strict",
+        COOKIE, keys.seal(session_id), max_age=keys.lifetime, path="/ui", httponly=True, samesite="strict",
         secure=request.url.scheme == "https",
     )  # fmt: skip
     return response
 
 
 @router.post("/keluar")
-async def sign_out() -> Response:
+async def sign_out(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
+    """End the session on the server (its cookie then names nothing), and forget the cookie."""
+    session_id = _keys(request).open(request.cookies.get(COOKIE))
+    kept = _sessions(request).get(session_id)
+    if kept is not None and (not csrf or not hmac.compare_digest(csrf, kept.csrf)):
+        raise ApiRefused(403, "this form did not come from your session: reload the page and try again")
+    _sessions(request).end(session_id)
     response = RedirectResponse("/ui/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/ui")
     return response
@@ -361,8 +385,11 @@ async def verification_progress(request: Request, session: SignedIn) -> dict[str
 
 
 @router.post("/audit/verifikasi")
-async def start_verification(request: Request, session: SignedIn) -> Response:
+async def start_verification(
+    request: Request, session: SignedIn, csrf: Annotated[str | None, Form()] = None
+) -> Response:
     _auditor(session)
+    check_csrf(session, csrf)
     runs: Verifications = request.app.state.verifications
     runs.start(request.app.state.pool, requested_by=f"token {session.token_id}", nats=request.app.state.nats)
     return RedirectResponse("/ui/audit#verifikasi", status_code=303)

@@ -1,8 +1,11 @@
-"""The dashboard's sign-in session: the caller's API token in an HttpOnly, SameSite cookie that expires.
+"""The dashboard's sign-in sessions: kept by the server, named by a random id in an HttpOnly cookie.
 
-The cookie carries the token itself (checked against the token store on every page, so a revoked
-token signs its holder out at once) with an expiry time, both signed with a key only the server
-holds, so the expiry cannot be stretched by editing the cookie. The key comes from
+The cookie carries only a random session id and its expiry, signed with a key only the server
+holds (so the expiry cannot be stretched). The session itself lives in this process (``Sessions``):
+the caller's token, when it began and was last used, and its CSRF token. It ends after
+``LIFETIME_SECONDS`` whatever happens, after ``IDLE_SECONDS`` without a page, at sign-out (the
+old cookie then names nothing), and when its token is revoked or expires (checked on every
+page). An API restart ends every session: officers sign in again. The key comes from
 ``JEJAK_SESSION_SECRET`` or, failing that, from ``<home>/web-session.key``, made on first use.
 """
 
@@ -12,12 +15,15 @@ import hmac
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 COOKIE = "jejak_session"
 LIFETIME_SECONDS = 8 * 3600
 """One working day: an officer signs in once in the morning."""
+IDLE_SECONDS = 30 * 60
+"""A session unused this long ends: a screen left open in a shared office does not stay signed in."""
+MAX_SESSIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class SessionKeys:
     lifetime: int = LIFETIME_SECONDS
 
     def seal(self, token: str, now: float | None = None) -> str:
-        """The cookie value for ``token``, valid for ``lifetime`` seconds from ``now``."""
+        """The cookie value for ``token`` (a session id), valid for ``lifetime`` seconds from ``now``."""
         expires = int((time.time() if now is None else now) + self.lifetime)
         body = base64.urlsafe_b64encode(f"{expires}:{token}".encode()).decode().rstrip("=")
         return f"{body}.{self._mac(body)}"
@@ -49,6 +55,55 @@ class SessionKeys:
 
     def _mac(self, body: str) -> str:
         return hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class WebSession:
+    """One signed-in browser: the token it signed in with, and the CSRF token its forms carry."""
+
+    token: str
+    began: float
+    seen: float
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+
+class Sessions:
+    """The live sessions of this process, by id; bounded, and forgotten when they end."""
+
+    def __init__(self, lifetime: int = LIFETIME_SECONDS, idle: int = IDLE_SECONDS) -> None:
+        self.lifetime, self.idle = lifetime, idle
+        self._live: dict[str, WebSession] = {}
+
+    def begin(self, token: str, now: float | None = None) -> str:
+        """A new session for ``token``; its id, for the cookie."""
+        moment = time.time() if now is None else now
+        self._forget_ended(moment)
+        if len(self._live) >= MAX_SESSIONS:  # the oldest go first
+            for old in sorted(self._live, key=lambda key: self._live[key].seen)[: MAX_SESSIONS // 10]:
+                del self._live[old]
+        session_id = secrets.token_urlsafe(32)
+        self._live[session_id] = WebSession(token, moment, moment)
+        return session_id
+
+    def get(self, session_id: str | None, now: float | None = None) -> WebSession | None:
+        """The live session ``session_id`` names (and it counts as used now); None when it ended."""
+        moment = time.time() if now is None else now
+        found = self._live.get(session_id or "")
+        if found is None:
+            return None
+        if moment - found.began >= self.lifetime or moment - found.seen >= self.idle:
+            self.end(session_id)
+            return None
+        found.seen = moment
+        return found
+
+    def end(self, session_id: str | None) -> None:
+        self._live.pop(session_id or "", None)
+
+    def _forget_ended(self, moment: float) -> None:
+        ended = [k for k, s in self._live.items() if moment - s.began >= self.lifetime or moment - s.seen >= self.idle]
+        for session_id in ended:
+            del self._live[session_id]
 
 
 def ephemeral_keys() -> SessionKeys:

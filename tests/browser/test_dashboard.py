@@ -51,6 +51,26 @@ async def test_each_role_signs_in_and_sees_the_city_overview(page: Page, dashboa
     assert 0 < cookie["expires"] - time.time() <= 8 * 3600 + 60
 
 
+async def test_signing_out_ends_the_session_so_a_copied_cookie_opens_nothing(
+    page: Page, dashboard: Dashboard, browser: Browser
+) -> None:
+    token = await sign_in(page, dashboard, Role.BKPSDM)
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "jejak_session")
+    assert token.rsplit("_", 1)[1] not in cookie["value"]  # the cookie names a session, not the token
+    await page.get_by_role("button", name="Keluar").click()
+    await page.wait_for_load_state()
+    assert "/ui/masuk" in page.url
+    elsewhere = await browser.new_context()
+    try:
+        copied: Any = {key: cookie[key] for key in ("name", "value", "domain", "path")}
+        await elsewhere.add_cookies([copied])  # copied before the sign-out
+        other = await elsewhere.new_page()
+        await other.goto(dashboard.url + "/ui/")
+        assert "/ui/masuk" in other.url
+    finally:
+        await elsewhere.close()
+
+
 async def test_an_opd_head_lands_on_their_own_unit(page: Page, dashboard: Dashboard) -> None:
     unit = dashboard.city.employees[0].unit_code
     await sign_in(page, dashboard, Role.OPD, unit)
