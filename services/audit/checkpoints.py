@@ -193,22 +193,31 @@ def check_extends_signed(
         )
 
 
+ROW_COLUMNS = "notification_id, originator_id, originator_version, topic, state, prev_hash, hash"
+"""The columns of jejak_events the chain is computed over, in the order ``row_of`` reads them."""
+
+
+def row_of(record: Any) -> Row:
+    """One selected ``ROW_COLUMNS`` record, as the chain sees it."""
+    position, aggregate_id, version, topic, state, prev_hash, stored_hash = record
+    return Row(
+        position=int(position),
+        prev_hash=b"" if prev_hash is None else bytes(prev_hash),
+        hash=b"" if stored_hash is None else bytes(stored_hash),
+        aggregate_id=aggregate_id,
+        version=int(version),
+        topic=str(topic or ""),
+        state=b"" if state is None else bytes(state),
+    )
+
+
 def _rows_between(conn: psycopg.Connection[Any], start: int, end: int) -> Iterator[Row]:
     rows = conn.execute(
-        "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
-        "FROM public.jejak_events WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id",
+        f"SELECT {ROW_COLUMNS} FROM public.jejak_events WHERE notification_id BETWEEN %s AND %s "  # noqa: S608 (constant)
+        "ORDER BY notification_id",
         (start, end),
     ).fetchall()
-    for position, aggregate_id, version, topic, state, prev_hash, stored_hash in rows:
-        yield Row(
-            position=int(position),
-            prev_hash=b"" if prev_hash is None else bytes(prev_hash),
-            hash=b"" if stored_hash is None else bytes(stored_hash),
-            aggregate_id=aggregate_id,
-            version=int(version),
-            topic=str(topic or ""),
-            state=b"" if state is None else bytes(state),
-        )
+    return (row_of(record) for record in rows)
 
 
 def last_signed_position(conn: psycopg.Connection[Any], keys: dict[str, Any], *, look_at: int = 20) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from services.audit.checkpoints import read_head, stored_checkpoints
+from services.audit.checkpoints import ROW_COLUMNS, read_head, row_of, stored_checkpoints
 from services.audit.copies import compare_copies, unique
 from services.audit.offline import GENESIS, ChainWalker, Checkpoint, Problem, Report, Row, check_checkpoints
 
@@ -26,20 +26,12 @@ def store_rows(conn: psycopg.Connection[Any], start: int = 0, end: int | None = 
     with conn.cursor(name=f"jejak_audit_rows_{start}") as cursor:
         cursor.itersize = PAGE
         cursor.execute(
-            "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
-            "FROM public.jejak_events WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id",
+            f"SELECT {ROW_COLUMNS} FROM public.jejak_events "  # noqa: S608 (a constant column list)
+            "WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id",
             (start, end if end is not None else 2**63 - 1),
         )
-        for position, aggregate_id, version, topic, state, prev_hash, stored_hash in cursor:
-            yield Row(
-                position=int(position),
-                prev_hash=b"" if prev_hash is None else bytes(prev_hash),
-                hash=b"" if stored_hash is None else bytes(stored_hash),
-                aggregate_id=aggregate_id,
-                version=int(version),
-                topic=str(topic or ""),
-                state=b"" if state is None else bytes(state),
-            )
+        for record in cursor:
+            yield row_of(record)
 
 
 def snapshot(conn: psycopg.Connection[Any]) -> None:

@@ -4,11 +4,14 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
+import httpx
 import nats
 import pytest
+from fastapi import FastAPI
 from nats.aio.client import Client
 
 from domain.records import Records
+from services.api.app import create_app
 from services.database import open_records
 from services.ingest.intake import Intake
 from services.ingest.parking import ParkedSubmissions
@@ -49,3 +52,16 @@ async def running_ingest(stack: Stack, records: Records, settings: Settings) -> 
         stop.set()
         await task
         await connection.close()
+
+
+@pytest.fixture
+async def api_app(stack: Stack) -> AsyncIterator[FastAPI]:
+    """The API (and the dashboard) in this process, on the session's database, started as uvicorn starts it."""
+    running = create_app(stack.database_url)
+    async with running.router.lifespan_context(running):
+        yield running
+
+
+def client_at(app: FastAPI, address: str, base_url: str = "http://api") -> httpx.AsyncClient:
+    """A client of the in-process ``app`` as seen from ``address`` (the failed sign-in bound is per address)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url=base_url)

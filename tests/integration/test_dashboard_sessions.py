@@ -1,31 +1,27 @@
 """The dashboard's sessions are the server's: the cookie names one, sign-out ends it, forms carry a CSRF token."""
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.api.app import create_app
 from services.tokens import Role
 from services.web.session import COOKIE, Sessions
 from tests.conftest import Stack
 from tests.e2e.conftest import new_token
+from tests.integration.conftest import client_at
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def app(stack: Stack) -> AsyncIterator[FastAPI]:
-    running = create_app(stack.database_url)
-    async with running.router.lifespan_context(running):
-        yield running
+def app(api_app: FastAPI) -> FastAPI:
+    return api_app
 
 
 def browser(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=("192.0.2.40", 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://dashboard")
+    return client_at(app, "192.0.2.40", "http://dashboard")
 
 
 async def signed_in(client: httpx.AsyncClient, token: str) -> str:

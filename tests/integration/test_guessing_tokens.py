@@ -1,29 +1,20 @@
 """Guessing tokens is bounded per client address, at the API and the dashboard's sign-in alike."""
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.api.app import create_app
 from services.api.attempts import DEFAULT_LIMIT
 from services.tokens import Role
 from tests.conftest import Stack
 from tests.e2e.conftest import bearer, new_token
+from tests.integration.conftest import client_at
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def app(stack: Stack) -> AsyncIterator[FastAPI]:
-    running = create_app(stack.database_url)
-    async with running.router.lifespan_context(running):
-        yield running
-
-
-def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://api")
+def app(api_app: FastAPI) -> FastAPI:
+    return api_app
 
 
 async def test_a_guesser_is_slowed_and_others_are_not(app: FastAPI, stack: Stack) -> None:

@@ -14,12 +14,12 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from services import tokens
-from services.api.app import create_app
 from services.cli import app as cli
 from services.database import provision_schema
 from services.tokens import Role, TokenError
 from tests.conftest import Stack
 from tests.e2e.conftest import bearer
+from tests.integration.conftest import client_at
 from tests.integration.test_token_store import in_store
 from tests.waiting import eventually
 
@@ -27,12 +27,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    running: FastAPI = create_app(stack.database_url)
-    async with running.router.lifespan_context(running):
-        transport = httpx.ASGITransport(app=running, client=("192.0.2.30", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            yield client
+async def api(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_at(api_app, "192.0.2.30") as client:
+        yield client
 
 
 def set_expiry(stack: Stack, token_id: str, when: str) -> None:
