@@ -34,12 +34,15 @@ class EvaluationInForce:
 _PLANNED = sql.SQL("""
 SELECT p.employee_id, person.nip, person.name, p.unit_code, p.period_kind
 FROM performance_plan p JOIN performance_person person USING (employee_id)
-WHERE p.year = %(year)s AND (%(unit)s::text IS NULL OR p.unit_code = %(unit)s)
+LEFT JOIN performance_placement now USING (employee_id)
+WHERE p.year = %(year)s AND (%(unit)s::text IS NULL OR now.unit_code = %(unit)s)
 ORDER BY p.unit_code, person.nip""")
+"""A unit's list is its current staff's plans (``now``: where they work now), each naming the unit it was set in."""
 _EVALUATED = sql.SQL("""
 SELECT e.employee_id, e.period, e.appraiser_nip, e.superior_nip, e.recorded_on
 FROM performance_evaluation e JOIN performance_plan p ON p.employee_id = e.employee_id AND p.year = e.year
-WHERE e.year = %(year)s AND e.superseded_by IS NULL AND (%(unit)s::text IS NULL OR p.unit_code = %(unit)s)""")
+LEFT JOIN performance_placement now ON now.employee_id = e.employee_id
+WHERE e.year = %(year)s AND e.superseded_by IS NULL AND (%(unit)s::text IS NULL OR now.unit_code = %(unit)s)""")
 
 
 async def planned(cur: AsyncCursor[Any], year: int, unit: str | None) -> list[PlannedEmployee]:

@@ -266,12 +266,14 @@ SELECT e.nip, e.name, c.unit_code, c.case_id, c.opened_on, c.allegation, c.compl
        c.starts_on, c.ends_on, c.annulled_on
 FROM standing_case c JOIN standing_employee e USING (employee_id)
 WHERE c.opened_on >= make_date(%(year)s, 1, 1) AND c.opened_on < make_date(%(year)s + 1, 1, 1)
-  AND (%(unit)s::text IS NULL OR c.unit_code = %(unit)s)
+  AND (%(unit)s::text IS NULL OR e.unit_code = %(unit)s)
 ORDER BY c.opened_on, e.nip, c.case_id""")
+"""A unit's register lists the cases of its current staff (``e.unit_code``, where they work now), each with the
+unit it was opened in (``c.unit_code``): after a transfer the new unit's head sees them, the old one's not."""
 
 
 async def cases(cur: AsyncCursor[Any], year: int, unit: str | None) -> list[CaseRow]:
-    """Disciplinary cases opened in ``year``, in the unit the employee was in when it opened."""
+    """Disciplinary cases opened in ``year`` of the employees now in ``unit`` (each names the unit it was opened in)."""
     cur.row_factory = class_row(CaseRow)
     await cur.execute(_CASES, {"year": year, "unit": unit})
     rows: list[CaseRow] = await cur.fetchall()

@@ -338,3 +338,52 @@ async def test_a_report_s_day_lies_in_its_documented_range(api_as: ClientAs, pat
     )
     assert answer.status_code == 422, answer.text
     assert "a report's day lies from 2000-01-01 to" in answer.text
+
+
+async def test_after_a_transfer_the_new_unit_sees_the_person_s_records_and_the_old_one_does_not(
+    stack: Stack, api_as: ClientAs
+) -> None:
+    """One rule for every list of named people: an OPD head sees the unit's current staff, whatever unit the
+    record was made in (the dossier, the staff list, eligibility, weak performers, completeness, discipline)."""
+    old, new = f"U{uuid.uuid4().hex[:8].upper()}", f"U{uuid.uuid4().hex[:8].upper()}"
+    nip = await registered_nip(stack)
+    await place(stack, nip, old)
+    appraiser = "197801152005011003"
+    plan = envelope(
+        "ekinerja-sawahlunto", employee_nip=nip, year=2026, period_kind="quarterly", appraiser_nip=appraiser
+    )
+    await publish_to(stack, plan, subject("performance-plan-set", "ekinerja-sawahlunto"))
+    work, behaviour = RATINGS[3]
+    weak = envelope(
+        "ekinerja-sawahlunto", employee_nip=nip, evaluation_id=f"{nip}-2026Q1", year=2026, period="Q1",
+        work_result=work, behaviour=behaviour, predikat=3, appraiser_nip=appraiser,
+    )  # fmt: skip
+    await publish_to(stack, weak, subject("performance-evaluated", "ekinerja-sawahlunto"))
+    case = envelope(BKPSDM, employee_nip=nip, case_id=f"C-{nip}", opened_on="2026-04-01", allegation="terlambat")
+    await publish_to(stack, case, subject("disciplinary-case-opened", BKPSDM))
+    moved = envelope(
+        BKPSDM, employee_nip=nip, unit_code=new, unit_name=f"Unit {new}", position="Analis",
+        position_kind="pelaksana", decree_number="SK-2", decree_date="2026-06-01", effective_date="2026-06-01",
+    )  # fmt: skip
+    await publish_to(stack, moved, subject("placement-changed", BKPSDM))
+    bkpsdm = await api_as(Role.BKPSDM)
+
+    async def transferred() -> bool | None:
+        dossier = (await bkpsdm.get(f"/employees/{nip}/dossier")).json()
+        cases = (await bkpsdm.get("/reports/discipline", params={"year": 2026})).json()["cases"]
+        placed = dossier.get("placement", {}).get("unit_code") == new
+        return True if placed and any(c["nip"] == nip for c in cases) else None
+
+    await eventually(transferred, what="the transfer and the case projected")
+    lists = {
+        "/reports/discipline": "cases",
+        "/reports/evaluation-completeness": "employees",
+        "/reports/reward-eligibility": "employees",
+        "/reports/weak-performers": "evaluations",
+    }
+    for unit, sees in ((new, True), (old, False)):
+        head = await api_as(Role.OPD, unit)
+        for route, key in lists.items():
+            rows = (await head.get(route, params={"year": 2026, "as_of": "2026-06-30"})).json()[key]
+            assert any(row["nip"] == nip for row in rows) is sees, (unit, route)
+        assert ((await head.get(f"/employees/{nip}/dossier")).status_code == 200) is sees, unit
