@@ -4,6 +4,7 @@ from datetime import date
 from itertools import groupby
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from psycopg import AsyncCursor
@@ -170,7 +171,7 @@ async def evaluation_completeness(
         return plans, await completeness_queries.evaluated(cur, year, unit)
 
     position, (plans, evaluations) = await snapshot(pool, performance.NAME, plans_and_evaluations)
-    rows = completeness(year, plans, evaluations, clock, policy())
+    rows = await anyio.to_thread.run_sync(completeness, year, plans, evaluations, clock, policy())
     if only_gaps:
         rows = [r for r in rows if r.missing or r.late or r.appraised_by_other_than_superior or r.self_appraised]
     listed = page(rows, sort, limit, offset)

@@ -2,12 +2,14 @@
 
 from datetime import date
 from itertools import groupby
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from domain.policy import Policy
 from projections import standing
 from services.api.auth import Anyone, EmployeeReader, responses
 from services.api.common import (
@@ -39,6 +41,19 @@ from services.api.standing_report import (
 )
 
 router = APIRouter()
+
+
+def eligibilities(rows: list[Any], year: int, clock: date, rules: Policy) -> list[Eligibility]:
+    """Every employee's standing: a province's worth is counted in a worker thread, off the event loop."""
+    return [eligibility(row, year, clock, rules) for row in rows]
+
+
+def weak_follow_ups(rows: list[Any], clock: date, rules: Policy) -> list[WeakFollowUp]:
+    return [weak_follow_up(row, clock, rules) for row in rows]
+
+
+def cases_out(rows: list[Any], clock: date) -> list[CaseOut]:
+    return [case_out(row, clock) for row in rows]
 
 
 class Stamped(BaseModel):
@@ -111,7 +126,7 @@ async def reward_eligibility(
     """Karya Satya due next cycle, performance-award candidates and promotion readiness, per employee."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.standings(cur, year, unit))
-    employees = [eligibility(row, year, clock, policy()) for row in rows]
+    employees = await anyio.to_thread.run_sync(eligibilities, rows, year, clock, policy())
     listed = page(employees, sort, limit, offset)
     if wants_csv(request, format_):
         return csv_response(listed, Eligibility, f"reward-eligibility-{year}.csv", stamp(position))
@@ -141,7 +156,7 @@ async def weak_performers(
     """Each Butuh Perbaikan or worse evaluation of the year, and whether development followed in time."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.weak_evaluations(cur, year, unit))
-    evaluations = [weak_follow_up(row, clock, policy()) for row in rows]
+    evaluations = await anyio.to_thread.run_sync(weak_follow_ups, rows, clock, policy())
     listed = page(evaluations, sort, limit, offset)
     if wants_csv(request, format_):
         return csv_response(listed, WeakFollowUp, f"weak-performers-{year}.csv", stamp(position))
@@ -171,7 +186,7 @@ async def discipline_register(
     """Disciplinary cases opened in the year, with their penalty, level and whether it is in force."""
     unit, year, clock = scoped_unit(caller, opd), year or this_year(), as_of or today()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.cases(cur, year, unit))
-    cases = page([case_out(row, clock) for row in rows], sort, limit, offset)
+    cases = page(await anyio.to_thread.run_sync(cases_out, rows, clock), sort, limit, offset)
     if wants_csv(request, format_):
         return csv_response(cases, CaseOut, f"discipline-{year}.csv", stamp(position))
     return DisciplineOut(

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.api import complaints_routes
+from services.api import complaints_routes, performance_routes, standing_routes
 from services.api.app import create_app
 from services.tokens import Role
 from tests.conftest import Stack
@@ -16,19 +16,30 @@ from tests.e2e.conftest import bearer, new_token
 pytestmark = pytest.mark.integration
 
 
-async def test_health_and_metrics_answer_while_the_complaints_report_is_counted(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
+HEAVY = [
+    (complaints_routes, "units_of", "/reports/complaints"),
+    (performance_routes, "completeness", "/reports/evaluation-completeness"),
+    (standing_routes, "eligibilities", "/reports/reward-eligibility"),
+    (standing_routes, "weak_follow_ups", "/reports/weak-performers"),
+    (standing_routes, "cases_out", "/reports/discipline"),
+]
+"""Each report's counting over a whole city (or province), and the route that runs it."""
+
+
+@pytest.mark.parametrize(("module", "counting_of", "path"), HEAVY, ids=[path for _, _, path in HEAVY])
+async def test_health_and_metrics_answer_while_a_heavy_report_is_counted(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, module: Any, counting_of: str, path: str
 ) -> None:
     counting, done = asyncio.Event(), []
-    real = complaints_routes.units_of
+    real = getattr(module, counting_of)
     loop = asyncio.get_running_loop()
 
     def slow(*args: Any) -> Any:
         loop.call_soon_threadsafe(counting.set)
-        time.sleep(2)  # a city's worth of complaints, measured against its clock
+        time.sleep(2)  # a province's worth of rows, measured against its clock
         return real(*args)
 
-    monkeypatch.setattr(complaints_routes, "units_of", slow)
+    monkeypatch.setattr(module, counting_of, slow)
     app = create_app(stack.database_url)
     token = await new_token(stack.database_url, Role.BKPSDM)
     async with app.router.lifespan_context(app):
@@ -40,9 +51,9 @@ async def test_health_and_metrics_answer_while_the_complaints_report_is_counted(
                 done.append(path)
                 return answer.status_code
 
-            report = asyncio.create_task(ask("/reports/complaints"))
+            report = asyncio.create_task(ask(path))
             await asyncio.wait_for(counting.wait(), timeout=30)
             assert await ask("/healthz") == 200
             assert await ask("/metrics") == 200
             assert await report == 200
-    assert done == ["/healthz", "/metrics", "/reports/complaints"]
+    assert done == ["/healthz", "/metrics", path]
