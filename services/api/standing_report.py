@@ -20,6 +20,7 @@ from domain.policy import Policy
 from projections.standing import CaseRow, Standing, WeakEvaluation
 
 MEDIUM_OR_HEAVY = {"S", "B"}
+"""Penalty levels that hold up promotion (PP 94/2021). Which bar Karya Satya is the policy's to say."""
 
 
 class Eligibility(BaseModel):
@@ -48,7 +49,8 @@ def _in_force(penalty: dict[str, Any], on: date) -> bool:
 
 
 def eligibility(standing: Standing, year: int, as_of: date, policy: Policy) -> Eligibility:
-    barred = any(p["level"] in MEDIUM_OR_HEAVY and p["annulled_on"] is None for p in standing.penalties)
+    disqualifying = policy.karya_satya_disqualifying_levels
+    barred = any(p["level"] in disqualifying and p["annulled_on"] is None for p in standing.penalties)
     next_cycle = date(year + 1, 12, 31)
     due = [
         code

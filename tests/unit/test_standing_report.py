@@ -1,6 +1,7 @@
 """Eligibility, promotion readiness and weak performers' follow-up, against a set clock."""
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,14 @@ def test_a_medium_penalty_bars_karya_satya_unless_annulled() -> None:
     assert eligibility(annulled, 2026, AS_OF, POLICY).karya_satya_due == ["201"]
     light = standing(date(2017, 3, 1), penalties=[penalty("R", "2020-01-01")])
     assert eligibility(light, 2026, AS_OF, POLICY).karya_satya_due == ["201"]
+
+
+def test_which_penalty_levels_bar_karya_satya_is_the_policy_s_to_say() -> None:
+    heavy_only = replace(POLICY, karya_satya_disqualifying_levels=frozenset({"B"}))
+    medium = standing(date(2017, 3, 1), penalties=[penalty("S", "2020-01-01", "2020-12-31")])
+    assert eligibility(medium, 2026, AS_OF, POLICY).karya_satya_barred
+    assert not eligibility(medium, 2026, AS_OF, heavy_only).karya_satya_barred
+    assert eligibility(medium, 2026, AS_OF, heavy_only).karya_satya_due == ["201"]
 
 
 def test_award_candidates_and_promotion_readiness() -> None:
