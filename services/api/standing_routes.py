@@ -89,10 +89,23 @@ class RewardsGrantedOut(Withheld):
     policy_version: str
 
 
+class RewardRow(BaseModel):
+    """One line of the CSV: a unit, a reward code and how many were granted."""
+
+    unit_code: str | None
+    reward_code: str
+    granted: int
+
+
 @router.get("/reports/rewards-granted", response_model=RewardsGrantedOut, responses=responses(401, 403, 422))
 async def rewards_granted(
-    pool: Pool, caller: Anyone, year: Year | None = None, opd: UnitFilter = None
-) -> RewardsGrantedOut:
+    request: Request,
+    pool: Pool,
+    caller: Anyone,
+    year: Year | None = None,
+    opd: UnitFilter = None,
+    format_: FormatQuery = None,
+) -> RewardsGrantedOut | Response:
     """Rewards granted in the year (by decree date) per OPD and reward code: counts only, never names."""
     unit, year = scoped_unit(caller, opd), year or this_year()
     position, rows = await snapshot(pool, standing.NAME, lambda cur: standing.rewards_granted(cur, year, unit))
@@ -105,6 +118,11 @@ async def rewards_granted(
         for unit_code, group in ((code, list(g)) for code, g in groupby(rows, key=lambda row: row.unit_code))
     ]
     units, withheld = disclosed(caller, units, lambda unit: unit.granted, policy().public_minimum_cell)
+    if wants_csv(request, format_):
+        table = [
+            RewardRow(unit_code=u.unit_code, reward_code=c, granted=n) for u in units for c, n in u.by_reward.items()
+        ]
+        return csv_response(table, RewardRow, f"rewards-granted-{year}.csv", stamp(position))
     return RewardsGrantedOut(
         year=year, units=units, position=position, policy_version=policy().version, **withheld.model_dump()
     )

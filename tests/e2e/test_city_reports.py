@@ -287,6 +287,7 @@ LISTS = {
     "/reports/weak-performers": "evaluations",
     "/reports/discipline": "cases",
     "/reports/complaints": "units",
+    "/reports/rewards-granted": None,  # CSV: one line per unit and reward code
 }
 
 
@@ -300,11 +301,13 @@ async def test_every_report_comes_as_csv_with_its_stamp(path: str, api: httpx.As
     assert int(as_csv.headers["jejak-position"]) == as_json["position"]
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     key = LISTS[path]
-    expected = len(as_json[key]) if key else sum(len(unit["predikat"]) for unit in as_json["units"])
+    per_unit = "by_reward" if path == "/reports/rewards-granted" else "predikat"
+    expected = len(as_json[key]) if key else sum(len(unit[per_unit]) for unit in as_json["units"])
     assert len(rows) == expected > 0
     cells = [cell for row in rows for cell in row.values()]
     assert [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not _is_number(cell)] == []
-    assert "'" + HOSTILE_UNIT in cells or any(cell.startswith("'=") for cell in cells)  # the formula, neutralised
+    if per_unit == "predikat" or any(unit["unit_code"] == HOSTILE_UNIT for unit in as_json["units"]):
+        assert "'" + HOSTILE_UNIT in cells or any(cell.startswith("'=") for cell in cells)  # neutralised
 
 
 def _is_number(cell: str) -> bool:
