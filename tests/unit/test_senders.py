@@ -30,6 +30,8 @@ def test_the_bundled_map_names_the_city_s_senders() -> None:
         ("bkpsdm-sawahlunto", "employee-registered", True),
         ("bkpsdm-sawahlunto", "personal-data-erased", True),
         ("bkpsdm-sawahlunto", "performance-evaluated", False),
+        ("bkpsdm-sawahlunto", "complaint-closed", True),  # the steward may take any channel's complaint on
+        ("bkpsdm-sawahlunto", "complaint-received", False),
         ("ekinerja-sawahlunto", "evaluation-corrected", True),
         ("lan-ri", "training-completed", True),
         ("lan-ri", "employee-registered", False),
