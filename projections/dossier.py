@@ -104,6 +104,17 @@ DATE_OF = {
 """Which field dates each kind of fact on the timeline (evaluations and plans: their period)."""
 
 COMPLAINT_STATES = {"verified": "verified", "disposed": "disposed", "followed-up": "followed-up", "closed": "closed"}
+VERIFICATION_ENDINGS = {"not-our-authority": "ended-at-verification", "archived": "ended-at-verification"}
+"""Verification outcomes that end a complaint, as the domain names them (``domain.complaint.ENDING_OUTCOMES``:
+projections read the wire, never the domain; a unit test keeps the two equal). ``postponed`` changes no state."""
+
+
+def complaint_state_after(event_type: str, data: dict[str, Any]) -> str | None:
+    """The dossier's complaint state after a step; None when the step leaves it as it was (a postponement)."""
+    if event_type != "verified":
+        return COMPLAINT_STATES[event_type]
+    outcome = str(data.get("outcome"))
+    return "verified" if outcome == "verified" else VERIFICATION_ENDINGS.get(outcome)
 
 
 def period_end(year: int, period: str) -> date:
@@ -157,10 +168,13 @@ async def _complaint_fact(cur: AsyncCursor[Any], envelope: StoredEventEnvelope) 
         await cur.execute(_NAMED_IN, named)
         await _entry(cur, envelope, row[0], "complaint-named", date.fromisoformat(data["received_on"]), details)
     elif envelope.event_type in COMPLAINT_STATES:
+        state = complaint_state_after(envelope.event_type, data)
+        if state is None:
+            return
         closed_on = data.get("closed_on")
         await cur.execute(
             _COMPLAINT_STATE,
-            {"complaint_key": envelope.aggregate_id, "state": COMPLAINT_STATES[envelope.event_type],
+            {"complaint_key": envelope.aggregate_id, "state": state,
              "closed_on": date.fromisoformat(closed_on) if closed_on else None},
         )  # fmt: skip
 

@@ -392,3 +392,22 @@ def test_no_input_makes_the_audit_routes_fail(stack: Stack, services: JejakProce
         fuzz()
     assert statuses <= {200, 404, 422}, statuses
     assert 422 in statuses
+
+
+@pytest.mark.parametrize(("outcome", "state"), [("archived", "ended-at-verification"), ("postponed", "received")])
+async def test_the_live_dossier_and_the_as_of_one_agree_on_how_a_verification_ended(
+    stack: Stack, api_as: ClientAs, outcome: str, state: str
+) -> None:
+    auditor, bkpsdm = await api_as(Role.AUDITOR), await api_as(Role.BKPSDM)
+    nip, tracking = unique_nip(), f"LAPOR-{uuid.uuid4().hex[:10]}"
+    await publish_to(stack, employee_registered(nip), subject("employee-registered", BKPSDM))
+    received = envelope(
+        LAPOR, complaint_id=tracking, channel="lapor", classification="complaint", category="light",
+        complainant={"reference": f"akun-{event_id()}"}, target_unit_code="DPUPR", named_employee_nip=nip,
+        summary="Loket tutup", received_on="2026-04-06",
+    )  # fmt: skip
+    await publish_to(stack, received, subject("complaint-received", LAPOR))
+    step = envelope(LAPOR, complaint_id=tracking, outcome=outcome, verified_on="2026-04-07")
+    await publish_to(stack, step, subject("complaint-verified", LAPOR))
+    await complaint_step(auditor, nip, state)  # the store, rebuilt as of now
+    await live_complaints(bkpsdm, nip, [state])  # the read model says the same
