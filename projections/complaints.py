@@ -135,14 +135,17 @@ SELECT c.complaint_id, c.classification, c.category, c.target_unit_code, c.recei
 FROM complaint c LEFT JOIN complaint_discipline d ON d.complaint_id = c.complaint_id
 WHERE c.received_on <= %(as_of)s
   AND (c.received_on >= make_date(%(year)s, 1, 1) AND c.received_on < make_date(%(year)s + 1, 1, 1)
-       OR (c.state NOT IN ('closed', 'ended') AND c.received_on < make_date(%(year)s, 1, 1)))
+       OR (c.received_on < make_date(%(year)s, 1, 1)
+           AND (c.closed_on IS NULL OR c.closed_on > %(as_of)s)
+           AND NOT (c.verification_outcome IN ('archived', 'not-our-authority') AND c.verified_on <= %(as_of)s)))
   AND (%(unit)s::text IS NULL OR c.target_unit_code = %(unit)s)
 GROUP BY c.complaint_key
 ORDER BY c.target_unit_code, c.received_on, c.complaint_id""")
 
 
 async def of_year(cur: AsyncCursor[Any], year: int, as_of: date, unit: str | None = None) -> list[ComplaintRow]:
-    """Complaints received in ``year`` (up to ``as_of``), plus older ones still open: the backlog."""
+    """Complaints received in ``year`` (up to ``as_of``), plus older ones still open on ``as_of`` (by their dates,
+    not their state now, so a past ``as_of`` holds what was open then): the backlog."""
     cur.row_factory = class_row(ComplaintRow)
     await cur.execute(_OF_YEAR, {"year": year, "as_of": as_of, "unit": unit})
     rows: list[ComplaintRow] = await cur.fetchall()

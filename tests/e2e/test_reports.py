@@ -387,3 +387,35 @@ async def test_after_a_transfer_the_new_unit_sees_the_person_s_records_and_the_o
             rows = (await head.get(route, params={"year": 2026, "as_of": "2026-06-30"})).json()[key]
             assert any(row["nip"] == nip for row in rows) is sees, (unit, route)
         assert ((await head.get(f"/employees/{nip}/dossier")).status_code == 200) is sees, unit
+
+
+async def test_the_backlog_as_of_a_past_day_holds_what_was_open_then(stack: Stack, api: httpx.AsyncClient) -> None:
+    """Received in 2025, closed in March 2026: open on 1 February, not on 1 April, whatever it is now."""
+    unit, tracking = f"U{uuid.uuid4().hex[:8].upper()}", f"LAPOR-{uuid.uuid4().hex[:10]}"
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("complaint-received", {"channel": "lapor", "classification": "complaint", "category": "light",
+                                "complainant": {"reference": f"akun-{tracking}"}, "target_unit_code": unit,
+                                "summary": "Loket tutup", "received_on": "2025-12-01"}),
+        ("complaint-verified", {"outcome": "verified", "verified_on": "2025-12-02"}),
+        ("complaint-disposed", {"unit_code": unit, "disposed_on": "2025-12-03"}),
+        ("complaint-followed-up", {"unit_code": unit, "action": "loket dibuka", "followed_up_on": "2025-12-04"}),
+        ("complaint-closed", {"resolution": "selesai", "closed_on": "2026-03-02", "satisfaction": 4}),
+    ]  # fmt: skip
+    for event_type, fields in steps:
+        await publish_to(stack, envelope("lapor", complaint_id=tracking, **fields), subject(event_type, "lapor"))
+
+    async def backlog(as_of: str) -> int | None:
+        params: dict[str, str | int] = {"year": 2026, "opd": unit, "as_of": as_of}
+        units = (await api.get("/reports/complaints", params=params)).json()["units"]
+        return sum(units[0]["open_by_stage"].values()) if units else 0
+
+    async def closed_now() -> bool | None:
+        return True if await backlog("2026-04-01") == 0 and await backlog("2026-02-01") is not None else None
+
+    async def projected() -> bool | None:  # the closing step is in the read model
+        rows = (await api.get("/reports/complaints", params={"year": 2025, "opd": unit})).json()["units"]
+        return True if rows and rows[0]["median_working_days"]["closure"] is not None else None
+
+    await eventually(projected, what="the complaint closed in the read model")
+    assert await closed_now()
+    assert await backlog("2026-02-01") == 1  # open then: waiting for closure
