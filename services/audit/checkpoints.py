@@ -144,9 +144,13 @@ def take_checkpoint(
         return store(conn, sign(key, head))
 
 
+CHECKPOINT_COLUMNS = "checkpoint_id, position, head_hash, signed_at, key_id, signature"
+"""What every read of ``jejak_checkpoints`` selects, in the order ``_checkpoint_of`` reads it."""
+
+
 def newest_checkpoints(conn: psycopg.Connection[Any], count: int = 20) -> list[Checkpoint]:
     rows = conn.execute(
-        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
+        f"SELECT {CHECKPOINT_COLUMNS} FROM public.jejak_checkpoints "  # noqa: S608 (constant)
         "ORDER BY checkpoint_id DESC LIMIT %s",
         (count,),
     ).fetchall()
@@ -226,7 +230,7 @@ def last_signed_position(conn: psycopg.Connection[Any], keys: dict[str, Any], *,
     Rows that do not verify are passed over, so a junk row cannot stop the periodic signing.
     """
     rows = conn.execute(
-        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
+        f"SELECT {CHECKPOINT_COLUMNS} FROM public.jejak_checkpoints "  # noqa: S608 (constant)
         "ORDER BY position DESC, checkpoint_id DESC LIMIT %s",
         (look_at,),
     ).fetchall()
@@ -245,7 +249,7 @@ def _checkpoint_of(row: Any) -> Checkpoint:
 
 def stored_checkpoints(conn: psycopg.Connection[Any], after_id: int = 0) -> Iterator[Checkpoint]:
     rows = conn.execute(
-        "SELECT checkpoint_id, position, head_hash, signed_at, key_id, signature FROM public.jejak_checkpoints "
+        f"SELECT {CHECKPOINT_COLUMNS} FROM public.jejak_checkpoints "  # noqa: S608 (constant)
         "WHERE checkpoint_id > %s ORDER BY checkpoint_id",
         (after_id,),
     ).fetchall()

@@ -96,9 +96,9 @@ async def signed_in(request: Request) -> Session:
     return Session(kept.token, found.token_id, found.role, found.opd, kept.csrf, session_id)
 
 
-def check_csrf(session: Session, sent: str | None) -> None:
-    """403 unless a form carried this session's CSRF token (another site cannot read it to send it)."""
-    if not sent or not hmac.compare_digest(sent, session.csrf):
+def check_csrf(expected: str, sent: str | None) -> None:
+    """403 unless a form carried its session's CSRF token (another site cannot read it to send it)."""
+    if not sent or not hmac.compare_digest(sent, expected):
         raise ApiRefused(403, "this form did not come from your session: reload the page and try again")
 
 
@@ -156,8 +156,8 @@ async def sign_out(request: Request, csrf: Annotated[str | None, Form()] = None)
     """End the session on the server (its cookie then names nothing), and forget the cookie."""
     session_id = _keys(request).open(request.cookies.get(COOKIE))
     kept = _sessions(request).get(session_id)
-    if kept is not None and (not csrf or not hmac.compare_digest(csrf, kept.csrf)):
-        raise ApiRefused(403, "this form did not come from your session: reload the page and try again")
+    if kept is not None:  # an ended session's cookie is simply forgotten
+        check_csrf(kept.csrf, csrf)
     _sessions(request).end(session_id)
     response = RedirectResponse("/ui/masuk", status_code=303)
     response.delete_cookie(COOKIE, path="/ui")
@@ -389,7 +389,7 @@ async def start_verification(
     request: Request, session: SignedIn, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     _auditor(session)
-    check_csrf(session, csrf)
+    check_csrf(session.csrf, csrf)
     runs: Verifications = request.app.state.verifications
     runs.start(request.app.state.pool, requested_by=f"token {session.token_id}", nats=request.app.state.nats)
     return RedirectResponse("/ui/audit#verifikasi", status_code=303)

@@ -30,9 +30,9 @@ def _sender_logins(stack: Stack) -> None:
 
 
 @asynccontextmanager
-async def running_intake(stack: Stack) -> AsyncIterator[Intake]:
+async def running_intake(stack: Stack, sources: list[str] | None = None) -> AsyncIterator[Intake]:
     connection = await nats.connect(stack.nats_url)
-    intake = Intake(connection, SOURCES, poll_seconds=0.2)
+    intake = Intake(connection, SOURCES if sources is None else sources, poll_seconds=0.2)
     stop = asyncio.Event()
     task = asyncio.create_task(intake.run(stop))
     try:
@@ -172,15 +172,7 @@ async def test_once_caught_up_it_waits_instead_of_looking_again_and_again(
 async def test_a_sender_not_provisioned_yet_does_not_hold_up_the_others(
     stack: Stack, js: JetStreamContext, senders: dict[str, Client]
 ) -> None:
-    connection = await nats.connect(stack.nats_url)
-    intake = Intake(connection, [*SOURCES, "added-to-the-map-later"], poll_seconds=0.2)
-    stop = asyncio.Event()
-    task = asyncio.create_task(intake.run(stop))
-    try:
+    async with running_intake(stack, [*SOURCES, "added-to-the-map-later"]):
         name = token()
         await publish(senders, LAN, name)
         await eventually(lambda: inbox_sequences(js, {name: LAN}))
-    finally:
-        stop.set()
-        await task
-        await connection.close()
