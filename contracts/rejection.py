@@ -59,10 +59,17 @@ class RejectionV1(BaseModel):
     rejected_at: AwareDatetime
     original_base64: str = Field(
         description="The submitted bytes, base64-encoded, exactly as received; only their first bytes when "
-        "original_complete is false (the whole message stays on INBOX at inbox_sequence)."
+        "original_complete is false (the whole message stays on INBOX at inbox_sequence); empty when "
+        "original_withheld is true."
     )
     original_complete: bool = Field(
         default=True, description="False when the original was too large to repeat here: original_base64 is a prefix."
+    )
+    original_withheld: bool = Field(
+        default=False,
+        description="True for the complaint family (complaint-*, personal-data-erased): their bytes may hold a "
+        "citizen's personal data, so they are not repeated (match them by original_sha256) and are deleted from "
+        "NATS once refused.",
     )
     original_bytes: Annotated[int, Field(ge=0)] | None = Field(
         default=None, description="Size of the submitted message in bytes."

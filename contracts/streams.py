@@ -77,6 +77,26 @@ def submission_stream(source: str) -> str:
     return f"SUBMIT-{source}"
 
 
+PERSONAL_DATA_EVENT_TYPES = frozenset(
+    {"complaint-received", "complaint-verified", "complaint-disposed", "complaint-followed-up", "complaint-closed",
+     "personal-data-erased"}
+)  # fmt: skip
+"""The submissions that hold a complainant's personal data: NATS keeps them only until they are settled."""
+
+
+def carries_personal_data(subject: str) -> bool:
+    """Whether a submission on ``subject`` (``asn.in.`` or ``asn.submit.``) may hold a complainant's personal data.
+
+    Read from the subject's event-type token alone, so a body that is not even JSON is covered too; any
+    ``complaint-*`` type counts, one that no contract knows yet included.
+    """
+    tokens = subject.split(".")
+    if len(tokens) < 4:
+        return False
+    event_type = tokens[3]
+    return event_type in PERSONAL_DATA_EVENT_TYPES or event_type.startswith("complaint-")
+
+
 def inbox_subject_of_submission(subject: str) -> str:
     """``asn.submit.<source>.<rest>`` -> ``asn.in.<source>.<rest>``: the subject the sender published on."""
     prefix = "asn.submit."

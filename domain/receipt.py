@@ -27,10 +27,14 @@ class Receipt(Aggregate):
         inbox_sequence: int,
         content_sha256: str,
         record_id: UUID,
+        original_sha256: str | None = None,
     ) -> None:
+        """``content_sha256`` is of the submission as read (its contract's JSON); ``original_sha256`` of its
+        bytes as received (None in receipts stored before it was kept)."""
         self.source = source
         self.event_id = event_id
         self.event_type = event_type
         self.inbox_sequence = inbox_sequence
         self.content_sha256 = content_sha256
         self.record_id = record_id
+        self.original_sha256 = original_sha256

@@ -45,6 +45,9 @@ class Submission:
     content_sha256: str
     received_at: datetime | None = None
     """When INBOX stored the message (its timestamp); None for a command not received through INBOX."""
+    original_sha256: str | None = None
+    """SHA-256 of the submitted bytes, kept in the receipt: NATS forgets some submissions once settled
+    (the complaint family), and an auditor can still match a copy the sender produces."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,7 @@ class Records(Application[UUID]):
             inbox_sequence=submission.inbox_sequence,
             content_sha256=submission.content_sha256,
             record_id=record.id,
+            original_sha256=submission.original_sha256,
         )
 
     def recorded_before(self, submission: Submission) -> AlreadyRecorded | None:

@@ -43,6 +43,12 @@ def sequence_of(message: Msg) -> int:
     return int(tokens[5]) if tokens else int(message.metadata.sequence.stream)
 
 
+def pending_of(message: Msg) -> int:
+    """How many messages the consumer had still to deliver after this one, read from its ack subject."""
+    tokens = _ack_tokens(message)
+    return int(tokens[8]) if tokens else int(message.metadata.num_pending)
+
+
 def stored_at_of(message: Msg) -> datetime:
     """When the stream stored the message, read from its ack subject as ``sequence_of`` reads the sequence."""
     tokens = _ack_tokens(message)

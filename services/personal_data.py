@@ -1,6 +1,7 @@
 """Sealing personal data with a key per person, so erasing a person is destroying their keys.
 
-Complainants' identities are encrypted (AES-256-GCM) before they reach the event store. The keys
+Complainants' identities, and the free text of their complaints and of their erasure, are
+encrypted (AES-256-GCM) before they reach the event store. The keys
 live in ``personal_keys``, outside the hash-chained store: deleting a person's keys makes every
 sealed copy (in the store, on EVENTS, in backups of both) unreadable while the chain over the
 sealed bytes still verifies. A sealed value is ``base64(key id | nonce | ciphertext)``, so a
@@ -48,6 +49,10 @@ END $$""")
 """A person's key, made on first use, in one statement: one round trip per complainant sealed."""
 
 
+SEALED_PREFIX = "sealed:"
+"""Marks a free-text field stored sealed (complaint texts, an erasure's reason): ``sealed:`` + the sealed value."""
+
+
 class KeyErased(LookupError):
     """The key that sealed this value was destroyed: the data is erased."""
 
@@ -71,10 +76,29 @@ class KeyVault(ABC):
         """Destroy every key of ``person``; returns how many. Idempotent."""
 
     def seal(self, person: UUID, plaintext: bytes) -> str:
+        return self.seal_all(person, [plaintext])[0]
+
+    def seal_all(self, person: UUID, plaintexts: list[bytes]) -> list[str]:
+        """Several values of one person with one look-up of their key (one round trip, not one per value)."""
         key_id, key = self._current_key(person)
-        nonce = os.urandom(12)
-        ciphertext = AESGCM(key).encrypt(nonce, plaintext, person.bytes)
-        return base64.b64encode(key_id.bytes + nonce + ciphertext).decode("ascii")
+        sealed = []
+        for plaintext in plaintexts:
+            nonce = os.urandom(12)
+            ciphertext = AESGCM(key).encrypt(nonce, plaintext, person.bytes)
+            sealed.append(base64.b64encode(key_id.bytes + nonce + ciphertext).decode("ascii"))
+        return sealed
+
+    def seal_texts(self, person: UUID, texts: dict[str, str | None]) -> dict[str, str | None]:
+        """Free text about a person, sealed as ``sealed:<value>`` (None stays None): what the store keeps of it."""
+        present = {name: text for name, text in texts.items() if text is not None}
+        sealed = self.seal_all(person, [text.encode() for text in present.values()]) if present else []
+        return {**texts, **{name: SEALED_PREFIX + value for name, value in zip(present, sealed, strict=True)}}
+
+    def open_text(self, person: UUID, value: str) -> str:
+        """The text a ``seal_texts`` value holds (KeyErased once the person is erased); plain text as it is."""
+        if not value.startswith(SEALED_PREFIX):
+            return value
+        return self.open(person, value[len(SEALED_PREFIX) :]).decode()
 
     def open(self, person: UUID, sealed: str) -> bytes:
         raw = base64.b64decode(sealed)

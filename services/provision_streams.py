@@ -64,15 +64,28 @@ INTAKE_HEADERS_ALLOWANCE = 1024
 
 
 def stream_configs(settings: Settings, senders: Senders | None = None) -> list[StreamConfig]:
-    """INBOX and EVENTS are records: kept forever, never deleted or purged, full means refuse.
+    """INBOX and EVENTS are records: kept, never purged, full means refuse.
 
     Each sender's submissions land first in a stream of its own (``SUBMIT-<source>``), so that
     JetStream's ``Nats-Msg-Id`` de-duplication, which is per stream, is per sender: no sender can
     make another's event a duplicate. They are records too: what a sender submitted, as received.
+
+    INBOX and the senders' streams allow deleting single messages, for one purpose: ingest deletes a
+    submission holding a complainant's personal data once it is settled (stored sealed, or refused), so
+    that erasing the person leaves nothing readable on NATS (``services.ingest.forget``). EVENTS and
+    AUDIT deny it. A stream's ``deny_delete`` cannot be lifted once set (the server refuses), so a stream
+    made by an older Jejak is reported here for an operator to migrate.
     """
 
     def record(
-        name: str, subjects: str, window: float, *, deny_delete: bool, max_msg_size: int = -1, atomic: bool = False
+        name: str,
+        subjects: str,
+        window: float,
+        *,
+        deny_delete: bool,
+        deny_purge: bool = True,
+        max_msg_size: int = -1,
+        atomic: bool = False,
     ) -> StreamConfig:
         return StreamConfig(
             name=name,
@@ -86,7 +99,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
             max_msg_size=max_msg_size,
             duplicate_window=window,
             deny_delete=deny_delete,
-            deny_purge=deny_delete,
+            deny_purge=deny_purge,
             allow_rollup_hdrs=False,
             num_replicas=1,
             allow_atomic=True if atomic else None,  # the server leaves "false" out of what it reports
@@ -99,7 +112,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
             INBOX_STREAM,
             INBOX_SUBJECTS,
             settings.inbox_duplicate_window_seconds,
-            deny_delete=True,
+            deny_delete=False,  # settled submissions with personal data only (see above)
             max_msg_size=settings.max_message_bytes + INTAKE_HEADERS_ALLOWANCE,
             atomic=True,  # intake moves the senders' submissions in atomic batches
         ),
@@ -110,7 +123,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
             deny_delete=True,
         ),
         # Rejections carry what a sender submitted by mistake, personal data included: deletable.
-        record(REJECTED_STREAM, REJECTED_SUBJECTS, 3600.0, deny_delete=False),
+        record(REJECTED_STREAM, REJECTED_SUBJECTS, 3600.0, deny_delete=False, deny_purge=False),
         # Signed checkpoints: what an auditor compares the store with later, so never deleted.
         record(AUDIT_STREAM, AUDIT_SUBJECTS, settings.events_duplicate_window_seconds, deny_delete=True),
         *(
@@ -118,7 +131,7 @@ def stream_configs(settings: Settings, senders: Senders | None = None) -> list[S
                 submission_stream(source),
                 submission_subjects_of(source),
                 settings.inbox_duplicate_window_seconds,
-                deny_delete=True,
+                deny_delete=False,  # as INBOX
                 max_msg_size=settings.max_message_bytes,
             )
             for source in (senders.names if senders is not None else ())
@@ -170,6 +183,11 @@ STREAM_FIELDS = ["subjects", "retention", "storage", "discard", "max_age", "max_
 EDITABLE_STREAM_FIELDS = {"max_msg_size", "allow_atomic"}
 """What is accepted from now on (the largest message; atomic batches): changing it removes nothing stored,
 so provisioning applies it."""
+UNDELETABLE_HINT = (
+    "made by an older Jejak, it denies deleting messages, which erasing a complainant needs (ingest deletes "
+    "their settled submissions); the server cannot lift that, so the stream must be made anew (a try-out: "
+    "make clean-data)"
+)
 CONSUMER_FIELDS = ["filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver",
                    "max_ack_pending"]  # fmt: skip
 EDITABLE_CONSUMER_FIELDS = {"ack_wait", "max_deliver", "max_ack_pending"}
@@ -215,6 +233,8 @@ async def provision_streams(js: JetStreamContext, settings: Settings, senders: S
             updated.append(f"stream {config.name}")
             continue
         conflicts += [f"stream {config.name}: {d}" for d in found]
+        if config.deny_delete is False and info.config.deny_delete:
+            conflicts.append(f"stream {config.name}: {UNDELETABLE_HINT}")
         if not found:
             unchanged.append(f"stream {config.name}")
     wanted = [*consumer_configs(settings).items(), (REJECTED_STREAM, sender_consumer_configs(settings, senders))]

@@ -53,7 +53,10 @@ from domain.policy import Policy
 from domain.provenance import Provenance, provenance_of
 from domain.records import Outcome, Records, Submission
 from services.ingest.moments import moments_in
-from services.personal_data import KeyVault
+from services.personal_data import SEALED_PREFIX, KeyVault
+
+COMPLAINT_FREE_TEXT = ("note", "action", "resolution")
+"""Free text of a complaint's later steps: it may name the complainant, so it is sealed with their key."""
 
 ENVELOPE = {
     "schema_version",
@@ -176,7 +179,10 @@ def _citizen_participation(
     if isinstance(event, ComplaintReceivedV1):
         complainant = fields.pop("complainant")
         person = person_id(event.source, complainant["reference"]) if complainant else None
-        sealed = vault.seal(person, json.dumps(complainant).encode()) if person and complainant else None
+        sealed = None
+        if person is not None:
+            sealed, summary = vault.seal_all(person, [json.dumps(complainant).encode(), fields["summary"].encode()])
+            fields["summary"] = SEALED_PREFIX + summary
         return records.receive_complaint(
             submission,
             lambda: Complaint(provenance=origin, complainant_person_id=person, complainant_sealed=sealed, **fields),
@@ -189,16 +195,19 @@ def _citizen_participation(
         if earlier is not None:  # a retry of a recorded erasure: keys made since belong to newer data
             return earlier
         person = person_id(event.subject_source, event.subject_reference)
+        # What the request says (who asked, why) may name the person: sealed with the key destroyed next.
+        said = vault.seal_texts(person, {"reason": event.reason, "requested_by": event.requested_by})
         vault.erase(person)  # before recording: a retry after a crash finds the keys gone and records it then
-        return records.erase_person(
-            submission,
-            person,
-            lambda subject, _: subject.erase(origin, reason=event.reason, requested_by=event.requested_by),
-        )
+        return records.erase_person(submission, person, lambda subject, _: subject.erase(origin, **said))
     if isinstance(event, ComplaintEvent) and type(event) in COMPLAINT_COMMANDS:
         method = COMPLAINT_COMMANDS[type(event)]
         del fields["complaint_id"]
-        return records.change_complaint(
-            submission, event.complaint_id, lambda complaint, _: method(complaint, origin, stewards=stewards, **fields)
-        )
+
+        def step(complaint: Complaint, _: Policy) -> None:
+            person = complaint.complainant_person_id
+            texts = {name: fields[name] for name in COMPLAINT_FREE_TEXT if name in fields}
+            sealed = vault.seal_texts(person, texts) if person is not None and texts else {}
+            method(complaint, origin, stewards=stewards, **{**fields, **sealed})
+
+        return records.change_complaint(submission, event.complaint_id, step)
     raise TypeError(f"no command for {type(event).__name__}")

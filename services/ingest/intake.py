@@ -54,7 +54,7 @@ from contracts.streams import (
     submission_stream,
     submission_subjects_of,
 )
-from projections.ordered_pull import sequence_of, sleep_unless, stored_ns_of
+from projections.ordered_pull import pending_of, sequence_of, sleep_unless, stored_ns_of
 from services.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,8 @@ class Intake:
         self.connection = connection
         self.js: JetStreamContext = connection.jetstream()
         self.senders = [SenderStream(source) for source in sources]
+        self._skipped = False
+        """A sender's position moved past deleted submissions this round: keep it even if nothing moved."""
         self.poll_seconds = poll_seconds
         self.inbox_last = 0
         self._wake = asyncio.Event()
@@ -209,8 +211,17 @@ class Intake:
             sender.waiting.clear()
         await self._keep()
 
-    async def _open_reader(self, sender: SenderStream) -> None:
-        """An ephemeral consumer on the sender's stream from the next submission not taken yet."""
+    def _skip_deleted(self, sender: SenderStream, listed_last: int) -> None:
+        """The stream listed submissions up to ``listed_last`` and its reader has none of them to deliver:
+        they were deleted (settled ones with personal data are, ``services.ingest.forget``), so they were
+        moved before; only a restart from an older position meets them. Nothing is waiting (``_fetch``
+        is called only then), so the position moves past them too, and is kept this round."""
+        sender.position = sender.fetched = max(sender.fetched, listed_last)
+        self._skipped = True
+
+    async def _open_reader(self, sender: SenderStream) -> int:
+        """An ephemeral consumer on the sender's stream from the next submission not taken yet; how many
+        submissions it has to deliver."""
         await self._close_reader(sender)
         info = await self.js.add_consumer(
             sender.stream,
@@ -225,6 +236,8 @@ class Intake:
         )
         sender.consumer = info.name
         sender.reader = await self.js.pull_subscribe_bind(durable=info.name, stream=sender.stream)
+        sender.read_at = time.monotonic()
+        return int(info.num_pending or 0)
 
     async def _read_moves(self, start: int, positions: dict[str, int]) -> None:
         """Advance ``positions`` by every moved submission INBOX holds from sequence ``start`` on."""
@@ -242,12 +255,20 @@ class Intake:
         )
         try:
             read_to = start - 1
+            if (await reader.consumer_info()).num_pending == 0:
+                return  # all of it deleted (settled submissions with personal data)
             while read_to < self.inbox_last:
-                for message in await reader.fetch(1000, timeout=ACK_TIMEOUT):
+                try:
+                    messages = await reader.fetch(1000, timeout=ACK_TIMEOUT)
+                except TimeoutError:
+                    break  # the rest up to inbox_last was deleted (settled submissions with personal data)
+                for message in messages:
                     read_to = sequence_of(message)
                     moved = moved_submission_of(message.headers)
                     if moved is not None:
                         positions[moved[0]] = max(positions.get(moved[0], 0), moved[1])
+                if messages and pending_of(messages[-1]) == 0:
+                    break
         finally:
             with contextlib.suppress(Exception):
                 await reader.unsubscribe()
@@ -271,7 +292,9 @@ class Intake:
             moves.append((first, first.waiting.popleft()))
         if moves:
             await self._move(moves)
+        if moves or self._skipped:
             await self._keep()
+            self._skipped = False
         return len(moves)
 
     async def _look_all(self) -> None:
@@ -304,14 +327,23 @@ class Intake:
             sender.seen_ns = nanoseconds_of(info["ts"])
 
     async def _fetch(self, sender: SenderStream) -> None:
-        if sender.reader is None or time.monotonic() - sender.read_at > READER_IDLE_SECONDS:
-            await self._open_reader(sender)
-        messages = await sender.reader.fetch(FETCH_BATCH, timeout=ACK_TIMEOUT)
+        listed_last = sender.last_seq
+        stale = sender.reader is None or time.monotonic() - sender.read_at > READER_IDLE_SECONDS
+        if stale and await self._open_reader(sender) == 0:
+            self._skip_deleted(sender, listed_last)
+            return
+        try:
+            messages = await sender.reader.fetch(FETCH_BATCH, timeout=ACK_TIMEOUT)
+        except TimeoutError:
+            info = await sender.reader.consumer_info()
+            if info.num_pending == 0 and int(info.delivered.stream_seq or 0) <= sender.fetched:
+                self._skip_deleted(sender, listed_last)
+            return
         sender.read_at = time.monotonic()
         for message in messages:
             sequence = sequence_of(message)
-            if sequence != sender.fetched + 1:
-                raise RuntimeError(f"{sender.stream}: expected #{sender.fetched + 1}, got #{sequence}")
+            if sequence <= sender.fetched:  # a gap is a deleted submission; going back would move one twice
+                raise RuntimeError(f"{sender.stream}: expected #{sender.fetched + 1} or later, got #{sequence}")
             sender.fetched = sequence
             sender.waiting.append(message)
 

@@ -47,6 +47,11 @@ _ONE = sql.SQL("SELECT {}, original FROM parked_submission WHERE id = %(id)s").f
 _REPLAYED = sql.SQL("""
 UPDATE parked_submission SET replayed_at = now(), replayed_as = %(replayed_as)s
 WHERE id = %(id)s AND replayed_at IS NULL""")
+_ERASE_MENTIONS = sql.SQL("""
+UPDATE parked_submission SET original = ''::bytea, error = %(note)s, replayed_at = coalesce(replayed_at, now())
+WHERE (split_part(subject, '.', 4) LIKE 'complaint-%%' OR split_part(subject, '.', 4) = 'personal-data-erased')
+  AND original <> ''::bytea AND position(%(reference)s::bytea IN original) > 0
+RETURNING inbox_sequence""")
 _WAITING = sql.SQL("SELECT count(*) FROM parked_submission WHERE replayed_at IS NULL")
 
 
@@ -109,6 +114,14 @@ class ParkedSubmissions:
         with psycopg.connect(self.database_url) as conn, conn.cursor(row_factory=class_row(ParkedWithOriginal)) as cur:
             cur.execute(_ONE, {"id": parked_id})
             return cur.fetchone()
+
+    def erase_mentions(self, reference: str, erased_at_inbox: int) -> list[int]:
+        """Wipe the originals of parked complaint submissions that name a person's ``reference``; their INBOX
+        sequences (to delete there too). They can no longer be replayed: they count as done."""
+        note = f"original erased by personal-data-erased (INBOX #{erased_at_inbox})"
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            rows = conn.execute(_ERASE_MENTIONS, {"reference": reference.encode(), "note": note}).fetchall()
+            return [int(row[0]) for row in rows]
 
     def mark_replayed(self, parked_id: int, replayed_as: int) -> bool:
         """Record that it was published again as INBOX ``replayed_as``; False if it had been already."""

@@ -2,7 +2,9 @@
 
 Each fetch (up to ``ingest_batch_size`` messages) is applied as one batch: every submission's
 changes in submission order, saved in one transaction (``Records.batch``), then the contract
-refusals are published to REJECTED, then every message is acknowledged (refused ones terminated).
+refusals are published to REJECTED, then every message is acknowledged (refused ones terminated);
+one that may hold a complainant's personal data is deleted from NATS before its ack
+(``services.ingest.forget``).
 If any submission of the batch breaks a rule, or the save meets another writer, nothing of the
 batch is kept and its messages are applied one by one, so one bad event never holds up the others.
 A transient failure (database away) stores nothing, is retried with back-off, and is never a
@@ -18,6 +20,7 @@ its ack wait) is handed back until the earlier ones have been applied.
 
 import asyncio
 import functools
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -36,6 +39,7 @@ from projections.ordered_pull import OrderedPull, run_until_stopped, sequence_of
 from services.ingest.commands import execute
 from services.ingest.decode import Decoded, Refusal, decode, event_id_of
 from services.ingest.faults import is_transient
+from services.ingest.forget import erasure_of, forget_settled, forget_stored
 from services.ingest.intake import Intake, moved_submission_of, received_at_of
 from services.ingest.lookup import look_up_batch
 from services.ingest.parking import ParkedSubmissions, error_line
@@ -68,7 +72,7 @@ def submission_of(decoded: Decoded, message: "Incoming") -> Submission:
     event = decoded.event
     return Submission(
         event.source, event.event_id, event.event_type, message.inbox_sequence, decoded.content_sha256,
-        message.received_at,
+        message.received_at, hashlib.sha256(message.body).hexdigest(),
     )  # fmt: skip
 
 
@@ -223,11 +227,12 @@ class Ingest:
         if refusals is None:
             await self.apply_one_by_one(messages)
             return
-        for index, refusal in sorted(refusals.items()):
-            await self._reject(messages[index], refusal)
         for index, message in enumerate(messages):
-            if index not in refusals:
-                await message.ack()
+            try:
+                await self._settle(message, refusals.get(index))
+            except Exception:
+                await self.pull.hand_back(messages[index:])
+                raise
         self.pull.applied(messages[-1])
 
     async def apply_one_by_one(self, messages: list[Msg]) -> None:
@@ -249,10 +254,11 @@ class Ingest:
                 self.pull.applied(message)
                 continue
             self.faults.pop(incoming.inbox_sequence, None)
-            if refusal is None:
-                await message.ack()
-            else:
-                await self._reject(message, refusal)
+            try:
+                await self._settle(message, refusal)
+            except Exception:
+                await self.pull.hand_back(messages[position:])
+                raise
             self.pull.applied(message)
 
     def _tried_enough(self, inbox_sequence: int) -> bool:
@@ -278,7 +284,32 @@ class Ingest:
         del self.faults[sequence]
         log.error("INBOX #%d on %s parked after %d tries: %s", sequence, message.subject, attempts, line)
 
+    async def _settle(self, message: Msg, refusal: Refusal | None) -> None:
+        """Acknowledge a stored submission or refuse it; either way it is settled, and one that may hold a
+        complainant's personal data is then deleted from NATS (``services.ingest.forget``): after the refusal
+        is published, so a crash between the two leaves it to be delivered and refused again."""
+        if refusal is not None:
+            await self._publish_refusal(message, refusal)
+        elif erasure_of(message) is not None:
+            await self._erase_parked_mentions(message)
+        await forget_settled(self.js, message)
+        if refusal is None:
+            await message.ack()
+        else:
+            await message.term()
+
+    async def _erase_parked_mentions(self, message: Msg) -> None:
+        """A stored erasure also wipes the parked submissions that name the person, here and on NATS."""
+        _, reference = erasure_of(message) or ("", "")
+        sequences = await anyio.to_thread.run_sync(self.parked.erase_mentions, reference, sequence_of(message))
+        for sequence in sequences:
+            await forget_stored(self.js, sequence)
+
     async def _reject(self, message: Msg, refusal: Refusal) -> None:
+        await self._publish_refusal(message, refusal)
+        await message.term()
+
+    async def _publish_refusal(self, message: Msg, refusal: Refusal) -> None:
         incoming = Incoming.of(message)
         sequence = incoming.inbox_sequence
         rejection = rejection_of(
@@ -286,5 +317,4 @@ class Ingest:
             incoming.submission_sequence,
         )  # fmt: skip
         await publish_rejection(self.js, rejection)
-        await message.term()
         log.info("INBOX #%d on %s rejected: %s", sequence, message.subject, refusal.reason)

@@ -9,9 +9,10 @@ from nats.js import JetStreamContext
 
 from contracts.rejection import RejectionKind, RejectionV1
 from contracts.streams import EVENTS_STREAM
-from domain.identity import complaint_key
+from domain.identity import complaint_key, person_id
 from services.audit.keys import public_keys
 from services.audit.verify import verify_store
+from services.personal_data import SEALED_PREFIX, KeyErased, PostgresKeyVault
 from tests.builders import envelope, event_id, subject
 from tests.conftest import Stack
 from tests.e2e.publishing import publish_to
@@ -107,7 +108,7 @@ async def test_a_complaint_is_handled_in_order_and_its_complainant_stays_sealed(
     assert await relayed("pelapor@example.org") is None
 
 
-async def test_erasure_destroys_the_key_and_records_who_asked(
+async def test_erasure_destroys_the_key_and_records_which_channel_asked(
     stack: Stack, services: object, js: JetStreamContext, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     reference = f"akun-{event_id()}"
@@ -129,7 +130,12 @@ async def test_erasure_destroys_the_key_and_records_who_asked(
     assert erased is not None
     assert isinstance(erased[0], bytes)
     recorded = json.loads(erased[0])
-    assert recorded["requested_by"] == "PPID Kota Sawahlunto"
+    assert recorded["provenance"]["source"] == CHANNEL
+    # Who asked and why may name the person: sealed with the key that was destroyed, so unreadable at once.
+    assert recorded["requested_by"].startswith(SEALED_PREFIX)
+    assert "PPID" not in erased[0].decode()
+    with pytest.raises(KeyErased):
+        PostgresKeyVault(stack.database_url).open_text(person_id(CHANNEL, reference), recorded["requested_by"])
     assert await rejections_of(js, erasure["event_id"]) == []
     # The sealed identity stays in the store as stored bytes: with its key gone, the chain still verifies.
     report = verify_store(stack.database_url, public_keys(stack.settings.signing_key_dir()))

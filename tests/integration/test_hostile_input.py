@@ -26,7 +26,16 @@ from domain.records import Records
 from services.cli import app
 from services.ingest import commands, worker
 from services.ingest.worker import Ingest
-from tests.builders import BKPSDM, encode, event_id, placement_changed, register_in, subject, training_completed
+from tests.builders import (
+    BKPSDM,
+    encode,
+    envelope,
+    event_id,
+    placement_changed,
+    register_in,
+    subject,
+    training_completed,
+)
 from tests.conftest import Stack
 from tests.e2e.publishing import publish_to
 from tests.integration.conftest import running_ingest
@@ -124,6 +133,18 @@ async def test_a_large_refused_body_is_carried_by_digest_and_prefix(
     assert body.startswith(base64.b64decode(rejection.original_base64))
 
 
+def buggy_for(event_id: str) -> Callable[..., Any]:
+    """Ingest's ``execute`` with a bug of ours that strikes the submission ``event_id`` only."""
+    real = commands.execute
+
+    def buggy(records: Records, vault: Any, event: Any, submission: Any, **options: Any) -> Any:
+        if event.event_id == event_id:
+            raise TypeError("a bug of ours")
+        return real(records, vault, event, submission, **options)
+
+    return buggy
+
+
 async def test_a_fault_of_ours_parks_the_submission_and_the_rest_go_on(
     stack: Stack, ingest: Ingest, records: Records, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -131,13 +152,7 @@ async def test_a_fault_of_ours_parks_the_submission_and_the_rest_go_on(
     faulty = training_completed(employee_nip=nip)
     after = training_completed(employee_nip=nip)
     real = commands.execute
-
-    def buggy(records: Records, vault: Any, event: Any, submission: Any, **options: Any) -> Any:
-        if event.event_id == faulty["event_id"]:
-            raise TypeError("a bug of ours")
-        return real(records, vault, event, submission, **options)
-
-    monkeypatch.setattr(worker, "execute", buggy)
+    monkeypatch.setattr(worker, "execute", buggy_for(faulty["event_id"]))
     await publish_to(stack, faulty)
     await publish_to(stack, after)
 
@@ -164,6 +179,44 @@ async def test_a_fault_of_ours_parks_the_submission_and_the_rest_go_on(
     assert again.exit_code == 1
     assert "replayed already" in again.output
     assert all(p.id != parked.id for p in ingest.parked.listed())
+
+
+async def test_erasing_a_person_wipes_a_parked_complaint_that_names_them(
+    stack: Stack, ingest: Ingest, records: Records, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parked submission is kept for a replay, bytes and all; an erasure of the person it names wipes it, in
+    the table and on NATS (INBOX and the channel's own stream)."""
+    reference = f"akun-{event_id()}"
+    complaint = envelope(
+        HOSTILE, complaint_id=f"LAPOR-{event_id()}", channel="lapor", classification="complaint", category="light",
+        complainant={"reference": reference, "name": "Siti Parkir"}, target_unit_code="DISHUB",
+        summary="Lampu mati", received_on="2026-04-06",
+    )  # fmt: skip
+    monkeypatch.setattr(worker, "execute", buggy_for(complaint["event_id"]))
+    ack = await publish_to(stack, complaint, COMPLAINT_SUBJECT)
+    [notice] = await eventually(lambda: refused(js, complaint["event_id"]), within=30, what="parked")
+    assert notice.kind is RejectionKind.PARKED
+    assert notice.original_withheld
+    assert notice.original_base64 == ""
+    [parked] = [p for p in ingest.parked.listed() if p.event_id == complaint["event_id"]]
+    assert b"Siti Parkir" in ingest.parked.get(parked.id).original  # type: ignore[union-attr]
+    assert (await js.get_msg(INBOX_STREAM, parked.inbox_sequence)).data
+
+    erasure = envelope(
+        HOSTILE, subject_source=HOSTILE, subject_reference=reference, reason="permintaan", requested_by="PPID"
+    )
+    await publish_to(stack, erasure, subject("personal-data-erased", HOSTILE))
+    await eventually(stored(records, erasure), within=20, what="the erasure stored")
+    await eventually(lambda: inbox_settled(js), what="INBOX acknowledged")
+    wiped = ingest.parked.get(parked.id)
+    assert wiped is not None
+    assert wiped.original == b""
+    assert wiped.error.startswith("original erased by personal-data-erased")
+    assert all(p.id != parked.id for p in ingest.parked.listed()), "no longer waiting for a replay"
+    with pytest.raises(nats.js.errors.NotFoundError):
+        await js.get_msg(INBOX_STREAM, parked.inbox_sequence)
+    with pytest.raises(nats.js.errors.NotFoundError):
+        await js.get_msg(submission_stream(HOSTILE), ack.seq)
 
 
 async def test_a_training_ending_in_2030_is_refused_as_a_rule_and_the_next_one_stored(

@@ -13,7 +13,15 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from contracts.streams import INBOX_STREAM, INTAKE_BUCKET, submission_stream
-from services.ingest.intake import POSITIONS_KEY, RECEIVED_AT_HEADER, SUBMISSION_HEADER, Intake, intake_behind
+from services.ingest.forget import forget
+from services.ingest.intake import (
+    POSITIONS_KEY,
+    RECEIVED_AT_HEADER,
+    SUBMISSION_HEADER,
+    Intake,
+    intake_behind,
+    moved_submission_of,
+)
 from tests.builders import BKPSDM
 from tests.conftest import Stack
 from tests.streams import SOURCES
@@ -176,3 +184,40 @@ async def test_a_sender_not_provisioned_yet_does_not_hold_up_the_others(
         name = token()
         await publish(senders, LAN, name)
         await eventually(lambda: inbox_sequences(js, {name: LAN}))
+
+
+@pytest.mark.parametrize("keep", ["stale", "lost"])
+async def test_a_restart_after_settled_submissions_were_deleted_moves_the_rest_at_once_and_none_twice(
+    stack: Stack, js: JetStreamContext, senders: dict[str, Client], keep: str
+) -> None:
+    """Ingest deletes settled complaint submissions from INBOX and the sender's stream (services.ingest.forget),
+    so a restart from an older position meets gaps, and a tail of the sender's stream that is all gone."""
+    kv = await js.key_value(INTAKE_BUCKET)
+    async with running_intake(stack):
+        await eventually(lambda: caught_up(js))
+    before = await kv.get(POSITIONS_KEY)
+    kept, forgotten = [token() for _ in range(3)], [f"complaint-{token()}" for _ in range(3)]
+    for name in [kept[0], forgotten[0], kept[1], forgotten[1], kept[2], forgotten[2]]:
+        await publish(senders, LAPOR, name)
+    async with running_intake(stack):
+        await eventually(lambda: inbox_sequences(js, dict.fromkeys(kept + forgotten, LAPOR)))
+    for name in forgotten:  # as ingest does once they are settled
+        moved = await js.get_last_msg(INBOX_STREAM, f"asn.in.{LAPOR}.{name}.v1")
+        assert moved.headers is not None
+        assert moved.seq is not None
+        await forget(js, moved.seq, moved_submission_of(moved.headers))
+    if keep == "stale":
+        await kv.put(POSITIONS_KEY, before.value or b"{}")
+    else:
+        await kv.delete(POSITIONS_KEY)
+
+    later = [token() for _ in range(3)]
+    async with running_intake(stack):
+        await eventually(lambda: caught_up(js), within=4)  # the deleted tail counts as moved, and is kept so
+        for name in later:
+            await publish(senders, LAPOR, name)
+        await eventually(lambda: inbox_sequences(js, dict.fromkeys(kept + later, LAPOR)), within=4)  # once each
+        await eventually(lambda: caught_up(js), within=4)
+    for name in forgotten:
+        info = await js.stream_info(INBOX_STREAM, subjects_filter=f"asn.in.{LAPOR}.{name}.v1")
+        assert not info.state.subjects, "a deleted submission was not moved again"

@@ -5,12 +5,21 @@ from dataclasses import replace
 import psycopg
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import APIError
 
-from contracts.streams import EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM
+from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, REJECTED_STREAM, submission_stream
 from services.provision import provision
-from services.provision_streams import INTAKE_HEADERS_ALLOWANCE, ProvisioningConflict
+from services.provision_streams import INTAKE_HEADERS_ALLOWANCE, ProvisioningConflict, provision_streams
+from services.senders import parse_senders
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -33,13 +42,47 @@ async def test_a_stream_with_other_settings_is_reported_not_changed(stack: Stack
     assert info.config.duplicate_window == pytest.approx(stack.settings.inbox_duplicate_window_seconds)
 
 
-@pytest.mark.parametrize("stream", [INBOX_STREAM, EVENTS_STREAM])
+@pytest.mark.parametrize("stream", [EVENTS_STREAM, AUDIT_STREAM])
 async def test_records_cannot_be_deleted_or_purged(js: JetStreamContext, stream: str) -> None:
     info = await js.stream_info(stream)
     assert info.config.deny_delete
     assert info.config.deny_purge
     with pytest.raises(APIError):
         await js.purge_stream(stream)
+
+
+@pytest.mark.parametrize("stream", [INBOX_STREAM, submission_stream("lapor")])
+async def test_submissions_cannot_be_purged_but_single_ones_can_be_deleted(js: JetStreamContext, stream: str) -> None:
+    """Ingest deletes a settled submission holding a complainant's personal data (services.ingest.forget)."""
+    info = await js.stream_info(stream)
+    assert info.config.deny_purge
+    assert not info.config.deny_delete
+    with pytest.raises(APIError):
+        await js.purge_stream(stream)
+
+
+async def test_a_submissions_stream_that_denies_deletes_is_reported_with_what_to_do(
+    stack: Stack, js: JetStreamContext
+) -> None:
+    """An older Jejak made the senders' streams undeletable; the server cannot lift that, so provisioning says so."""
+    name = submission_stream("nosuch-old")
+    settings = stack.settings
+    await js.add_stream(
+        StreamConfig(
+            name=name, subjects=["asn.submit.nosuch-old.>"], retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE, discard=DiscardPolicy.NEW, max_age=0, max_msgs=-1, max_bytes=-1,
+            max_msg_size=settings.max_message_bytes, duplicate_window=settings.inbox_duplicate_window_seconds,
+            deny_delete=True, deny_purge=True, allow_rollup_hdrs=False, num_replicas=1,
+        )
+    )  # fmt: skip
+    try:
+        senders = parse_senders('[senders.nosuch-old]\nname = "Old"\nevents = ["training-completed"]\n')
+        with pytest.raises(ProvisioningConflict) as refused:
+            await provision_streams(js, settings, senders)
+        assert f"stream {name}: deny_delete: has True, wanted False" in str(refused.value)
+        assert "make clean-data" in str(refused.value)
+    finally:
+        await js.delete_stream(name)
 
 
 def test_the_schema_is_in_place(db: psycopg.Connection[tuple[object, ...]]) -> None:

@@ -1,5 +1,7 @@
 """Complaints as a state machine; forums; erasure that destroys keys and keeps the trail."""
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -9,7 +11,10 @@ import pytest
 from eventsourcing.application import AggregateNotFoundError
 from pydantic import ValidationError
 
-from contracts.inbound import ComplaintReceivedV1, contract_for
+from contracts.inbound import ComplaintEvent, ComplaintReceivedV1, PersonalDataErasedV1, contract_for
+from contracts.inbound.registry import ALL
+from contracts.rejection import RejectionKind
+from contracts.streams import PERSONAL_DATA_EVENT_TYPES, carries_personal_data
 from domain.complaint import Complaint
 from domain.data_subject import check_erasure
 from domain.errors import RuleViolation
@@ -17,7 +22,9 @@ from domain.identity import complaint_key, person_id
 from domain.policy import bundled_policy
 from domain.records import Recorded, Records
 from services.ingest.commands import execute
-from services.personal_data import InMemoryKeyVault, KeyErased
+from services.ingest.decode import Refusal
+from services.ingest.rejections import rejection_of
+from services.personal_data import SEALED_PREFIX, InMemoryKeyVault, KeyErased
 from services.relay.translate import envelope_of
 from services.senders import load_senders
 from tests.builders import encode, envelope, origin, submission
@@ -236,6 +243,76 @@ def test_the_complainant_is_stored_sealed_and_erasure_makes_it_unreadable(record
     with pytest.raises(KeyErased):
         vault.open(person, sealed)
     assert records.repository.get(person).erased
+
+
+def test_free_text_about_a_complainant_is_sealed_with_their_key_and_erased_with_it(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    body = complaint_body(summary="Siti menunggu KTP")
+    tracking = body["complaint_id"]
+    run(records, vault, "complaint-received", body)
+    steps = [
+        ("complaint-verified", {"outcome": "verified", "verified_on": "2026-04-07", "note": "Siti ditelepon"}),
+        ("complaint-disposed", {"unit_code": "DISDUKCAPIL", "disposed_on": "2026-04-08"}),
+        ("complaint-followed-up",
+         {"unit_code": "DISDUKCAPIL", "action": "KTP Siti dicetak", "followed_up_on": "2026-04-09"}),
+        ("complaint-closed", {"resolution": "Siti puas", "closed_on": "2026-04-10"}),
+    ]  # fmt: skip
+    for event_type, fields in steps:
+        run(records, vault, event_type, envelope(CHANNEL, complaint_id=tracking, **fields))
+    erasure = envelope(
+        CHANNEL, subject_source=CHANNEL, subject_reference="akun-8812", reason="Siti meminta", requested_by="Siti"
+    )
+    person = person_id(CHANNEL, "akun-8812")
+    events = list(records.events.get(complaint_key(tracking)))
+    texts = [getattr(event, name) for event in events for name in ("summary", "note", "action", "resolution")
+             if getattr(event, name, None) is not None]  # fmt: skip
+    assert len(texts) == 4
+    assert all(text.startswith(SEALED_PREFIX) for text in texts)
+    assert [vault.open_text(person, text) for text in texts] == [
+        "Siti menunggu KTP", "Siti ditelepon", "KTP Siti dicetak", "Siti puas",
+    ]  # fmt: skip
+    run(records, vault, "personal-data-erased", erasure)
+    for raw in records.recorder.select_notifications(start=1, limit=100):
+        assert b"Siti" not in raw.state
+    for text in texts:
+        with pytest.raises(KeyErased):
+            vault.open_text(person, text)
+
+
+def test_an_anonymous_complaint_names_no_one_to_seal_for(records: Records) -> None:
+    vault = InMemoryKeyVault()
+    body = complaint_body(complainant=None, summary="Jalan berlubang")
+    run(records, vault, "complaint-received", body)
+    received = next(iter(records.events.get(complaint_key(body["complaint_id"]))))
+    assert received.summary == "Jalan berlubang"  # type: ignore[attr-defined]
+    assert vault.keys == {}
+
+
+def test_the_personal_data_subjects_are_the_complaint_contracts() -> None:
+    """What ingest forgets on NATS once settled: every complaint contract and the erasure, no other."""
+    complaint_types = {c.event_type for c in ALL if issubclass(c, ComplaintEvent | PersonalDataErasedV1)}
+    assert complaint_types == PERSONAL_DATA_EVENT_TYPES
+    for contract in ALL:
+        assert carries_personal_data(f"asn.in.lapor.{contract.event_type}.v1") == (
+            contract.event_type in complaint_types
+        )
+    assert carries_personal_data("asn.submit.lapor.complaint-unknown-yet.v9")
+    assert carries_personal_data("asn.in.lapor.complaint-received")  # no version: still a complaint's bytes
+    assert not carries_personal_data("asn.in.lapor")
+
+
+def test_a_refusal_of_a_complaint_never_repeats_its_bytes() -> None:
+    body = b'{"complainant": {"name": "Siti"}}'
+    refusal = Refusal(RejectionKind.CONTRACT, "bad", CHANNEL, "complaint-received", "e-1")
+    withheld = rejection_of(refusal, "asn.in.lapor.complaint-received.v1", 7, body)
+    assert withheld.original_withheld
+    assert withheld.original_base64 == ""
+    assert not withheld.original_complete
+    assert withheld.original_sha256 == hashlib.sha256(body).hexdigest()
+    assert withheld.original_bytes == len(body)
+    kept = rejection_of(refusal, "asn.in.lapor.dialogue-forum-held.v1", 8, body)
+    assert not kept.original_withheld
+    assert base64.b64decode(kept.original_base64) == body
 
 
 def test_a_forum_complaint_needs_its_forum_first(records: Records) -> None:
