@@ -1,5 +1,7 @@
 """PostgreSQL connection settings in the shapes our libraries want, and the schema step."""
 
+from collections.abc import Mapping
+
 import psycopg
 from psycopg import conninfo, sql
 from psycopg_pool import AsyncConnectionPool
@@ -8,6 +10,8 @@ from domain.records import Records
 from projections.schema import create_read_models
 from services.audit.checkpoints import CHECKPOINTS_DDL
 from services.audit.verification_log import VERIFICATIONS_TABLE
+from services.database_roles import grant_service_roles
+from services.database_urls import SERVICE_NAMES, service_database_url, service_role
 from services.ingest.parking import PARKED_TABLE
 from services.personal_data import KEY_FUNCTION, KEYS_INDEX, KEYS_TABLE
 from services.store_roles import (
@@ -67,10 +71,16 @@ def create_database_if_missing(admin_url: str, name: str) -> bool:
         return True
 
 
-def provision_schema(database_url: str, owner_database_url: str | None = None) -> bool:
+def provision_schema(
+    database_url: str, owner_database_url: str | None = None, service_urls: Mapping[str, str] | None = None
+) -> bool:
     """The event store's tables (through the library's recorder, chained), the checkpoints, the read models'
     and the API tokens'. With an owner other than the services' role, the services may only append to the
-    store (``services.store_roles``); True when the roles are separate."""
+    store (``services.store_roles``), and each service gets a login of its own allowed only its job
+    (``services.database_roles``; ``service_urls``: their URLs, default derived; an empty mapping: the
+    services share one role). True when the roles are separate."""
+    if service_urls is None:
+        service_urls = {service: service_database_url(database_url, service) for service in SERVICE_NAMES}
     owner_url = owner_database_url or database_url
     Records(env=eventsourcing_env(owner_url, create_table=True)).close()
     services_role = role_of(database_url)
@@ -85,13 +95,18 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
                 ensure_role(conn, services_role, password_of(database_url))
                 check_services_role(conn, services_role, role_of(owner_url))
                 grant_services(conn, services_role, str(conn.info.dbname))
-                hand_over_the_rest(conn, services_role)
+                hand_over_the_rest(conn, services_role, keep=[service_role(services_role, s) for s in SERVICE_NAMES])
                 conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(services_role)))
             conn.execute("SET LOCAL search_path = public")  # the read models: the services' own tables
             create_read_models(conn)
-            conn.execute(KEYS_TABLE)
-            conn.execute(KEYS_INDEX)
-            conn.execute(KEY_FUNCTION)
+            keys_owner = conn.execute(
+                "SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class "
+                "WHERE oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.personal_keys')"
+            ).fetchone()
+            if keys_owner is None or keys_owner[0] == role_of(database_url):  # not yet handed to ingest
+                conn.execute(KEYS_TABLE)
+                conn.execute(KEYS_INDEX)
+                conn.execute(KEY_FUNCTION)
             conn.execute(TOKENS_TABLE)
             for column in TOKENS_COLUMNS:
                 conn.execute(column)
@@ -99,6 +114,11 @@ def provision_schema(database_url: str, owner_database_url: str | None = None) -
                 conn.execute(notify)
             conn.execute(VERIFICATIONS_TABLE)
             conn.execute(PARKED_TABLE)
+            if separate and service_urls:
+                conn.execute("RESET ROLE")
+                conn.execute("SET LOCAL search_path = pg_catalog")
+                passwords = {service: password_of(url) for service, url in service_urls.items()}
+                grant_service_roles(conn, services_role, str(conn.info.dbname), passwords)
     return separate
 
 

@@ -4,6 +4,8 @@ Binding a durable pull consumer that does not exist would make nats-py create it
 settings, and a missing table would surface as an obscure error on the first message.
 """
 
+from collections.abc import Mapping
+
 import nats
 import psycopg
 from nats.js.errors import NotFoundError
@@ -11,13 +13,15 @@ from nats.js.errors import NotFoundError
 from contracts.streams import AUDIT_STREAM, EVENTS_STREAM, INBOX_STREAM, INGEST_CONSUMER, REJECTED_STREAM
 from projections.worker import PROJECTIONS
 from services import tokens
+from services.database_roles import read_model_tables
+from services.store_roles import role_of
 
 
 class NotProvisioned(RuntimeError):
     """Streams, consumers or tables a service needs are missing: run ``jejak provision``."""
 
 
-READ_MODEL_TABLES = ["projection_position", *(table for p in PROJECTIONS for table in p.tables)]
+READ_MODEL_TABLES = list(read_model_tables())
 
 NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
     "ingest": ([(INBOX_STREAM, INGEST_CONSUMER), (REJECTED_STREAM, None)], ["jejak_events", "personal_keys"]),
@@ -29,11 +33,12 @@ NEEDS: dict[str, tuple[list[tuple[str, str | None]], list[str]]] = {
 """Per service: the (stream, durable consumer or None) pairs and the tables it uses."""
 
 
-async def require_provisioned(nats_url: str, database_url: str, services: list[str]) -> None:
-    """Raise NotProvisioned naming everything missing for ``services``."""
+async def require_provisioned(nats_url: str, logins: Mapping[str, str]) -> None:
+    """Raise NotProvisioned naming everything missing for the services of ``logins`` (service -> its
+    database URL): their streams and consumers, their logins, and the tables each can see."""
     missing: list[str] = []
+    services = list(logins)
     streams = {pair for service in services for pair in NEEDS[service][0]}
-    tables = {table for service in services for table in NEEDS[service][1]}
     if streams:
         connection = await nats.connect(nats_url, name="jejak-preflight")
         try:
@@ -48,11 +53,18 @@ async def require_provisioned(nats_url: str, database_url: str, services: list[s
                     missing.append(f"stream {stream}" if consumer is None else f"consumer {stream}/{consumer}")
         finally:
             await connection.close()
-    if tables:
-        async with await psycopg.AsyncConnection.connect(database_url) as conn:
-            for table in sorted(tables):
+    for service, database_url in logins.items():
+        try:
+            conn = await psycopg.AsyncConnection.connect(database_url)
+        except psycopg.OperationalError as error:
+            if "does not exist" not in str(error) or "role" not in str(error):
+                raise
+            missing.append(f"the database login of {service} ({role_of(database_url)})")
+            continue
+        async with conn:
+            for table in NEEDS[service][1]:
                 row = await (await conn.execute("SELECT to_regclass(%s)", (table,))).fetchone()
-                if row is None or row[0] is None:
+                if (row is None or row[0] is None) and f"table {table}" not in missing:
                     missing.append(f"table {table}")
     if missing:
         raise NotProvisioned(f"not provisioned: {', '.join(missing)}; run `jejak provision` first")

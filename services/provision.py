@@ -6,9 +6,11 @@ import nats
 
 from services.audit.keys import ensure_key
 from services.database import create_database_if_missing, provision_schema
+from services.database_urls import SERVICE_NAMES
 from services.provision_streams import Provisioned, provision_streams
 from services.senders import load_senders
 from services.settings import Settings
+from services.store_roles import RoleError
 
 ONE_ROLE_WARNING = (
     "the services' database role owns the event store: triggers refuse updates and deletes, but that role "
@@ -29,7 +31,17 @@ async def provision(
     """
     if admin_database_url is not None:
         create_database_if_missing(admin_database_url, database_url.rsplit("/", 1)[-1])
-    separate = provision_schema(database_url, owner_database_url or settings.owner_database_url)
+    per_service = settings.database_roles == "per-service"
+    logins = {service: settings.service_database_url(database_url, service) for service in SERVICE_NAMES}
+    separate = provision_schema(
+        database_url, owner_database_url or settings.owner_database_url, logins if per_service else {}
+    )
+    if not separate and per_service:
+        raise RoleError(
+            "each service logs in as its own database role (JEJAK_DATABASE_ROLES=per-service), which only a "
+            "separate owner can make: set JEJAK_OWNER_DATABASE_URL, or JEJAK_DATABASE_ROLES=shared to let every "
+            "service use JEJAK_DATABASE_URL"
+        )
     key, made = ensure_key(settings.signing_key_dir())
     connection = await nats.connect(nats_url, name="jejak-provision")
     try:

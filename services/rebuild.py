@@ -21,6 +21,8 @@ from psycopg import AsyncConnection, AsyncCursor, sql
 from domain.records import Records
 from projections.tracking import claims_in_batch
 from projections.worker import BY_NAME, Projection
+from services.database_roles import rebuilt_grants
+from services.database_urls import API, PROJECTIONS, service_role
 from services.relay.translate import envelope_of
 
 PAGE = 500
@@ -58,6 +60,7 @@ async def rebuild(
         await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(work)))
         await conn.execute("DELETE FROM projection_position WHERE projection = %s", (tracking,))
         applied, position = await replay(records, conn, (work, "public"), ((projection, tracking),), progress=progress)
+        await grant_to_services(conn, work, projection.tables)  # before they go live
         retired = f"retired_{name}_{datetime.now(UTC):%Y%m%d%H%M%S}"
         async with conn.transaction(), conn.cursor() as cur:
             await cur.execute(
@@ -79,6 +82,23 @@ async def rebuild(
             await cur.execute("UPDATE projection_position SET projection = %s WHERE projection = %s", (name, tracking))
         await conn.execute(sql.SQL("DROP SCHEMA {}").format(sql.Identifier(work)))
     return Rebuilt(name, position, applied, retired)
+
+
+async def grant_to_services(conn: AsyncConnection[Any], schema: str, tables: tuple[str, ...]) -> None:
+    """The new tables are the operator's, who made them: the projections write them, the API reads them
+    (``services.database_roles``), as the tables they replace; nothing to grant without per-service logins."""
+    row = await (await conn.execute("SELECT current_user")).fetchone()
+    operator = str(row[0]) if row else ""
+    exists = await (
+        await conn.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)",
+            ([service_role(operator, PROJECTIONS), service_role(operator, API)],),
+        )
+    ).fetchone()
+    if exists is None or exists[0] < 2:
+        return
+    for statement in rebuilt_grants(operator, schema, tables):
+        await conn.execute(statement)
 
 
 def drop_old(database_url: str, name: str) -> list[str]:

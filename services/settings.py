@@ -1,11 +1,13 @@
 """One settings class for every process, read from ``JEJAK_*`` environment variables."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.limits import BodyLimits
+from services.database_urls import service_database_url
 from services.runtime.postgres_server import SHARED_BUFFERS
 
 MAX_PAYLOAD_FACTOR = 2
@@ -28,6 +30,21 @@ class Settings(BaseSettings):
         default=None,
         description="The role that owns the event store, used by `jejak provision` only. Set it to a role other "
         "than the services' so that the services cannot update or delete stored events (grants plus triggers).",
+    )
+    database_roles: Literal["per-service", "shared"] = Field(
+        default="per-service",
+        description="per-service: each service logs in as its own role (`jejak_ingest`, `jejak_api`, ...), made "
+        "by `jejak provision` with a separate owner and allowed only its job; shared: every service uses "
+        "JEJAK_DATABASE_URL (a single-role database, where provisioning cannot make roles).",
+    )
+    ingest_database_url: str | None = Field(default=None, description="Ingest's own login; default: derived.")
+    relay_database_url: str | None = Field(default=None, description="The relay's own login; default: derived.")
+    projections_database_url: str | None = Field(default=None, description="The projections' login; default: derived.")
+    checkpoints_database_url: str | None = Field(default=None, description="The checkpoints' login; default: derived.")
+    api_database_url: str | None = Field(
+        default=None,
+        description="The API's own login. Unset, each service's login is JEJAK_DATABASE_URL with the user "
+        "<user>_<service> (same password).",
     )
     home: Path = Field(default=Path(".jejak"), description="Data of the embedded servers.")
     audit_key_dir: Path | None = Field(
@@ -137,6 +154,13 @@ class Settings(BaseSettings):
     def nats_max_payload(self) -> int:
         """The NATS server's max_payload: room for what the relay publishes of the largest submission."""
         return max(MAX_PAYLOAD_FACTOR * self.max_message_bytes, 1_048_576)
+
+    def service_database_url(self, database_url: str, service: str) -> str:
+        """The login ``service`` uses (``services.database_roles``): its own setting, else derived."""
+        if self.database_roles == "shared":
+            return database_url
+        given: str | None = getattr(self, f"{service}_database_url")
+        return service_database_url(database_url, service, given)
 
     def signing_key_dir(self) -> Path:
         return (self.audit_key_dir or self.home / "audit-keys").resolve()

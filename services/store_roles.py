@@ -141,14 +141,16 @@ def grant_services(conn: psycopg.Connection[Any], role: str, database: str) -> N
     conn.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(who))
 
 
-def hand_over_the_rest(conn: psycopg.Connection[Any], role: str) -> list[str]:
-    """Tables and schemas outside the store that the owner created earlier become the services' role's."""
+def hand_over_the_rest(conn: psycopg.Connection[Any], role: str, keep: list[str] | None = None) -> list[str]:
+    """Tables and schemas outside the store that the owner created earlier become the services' role's
+    (not those of the roles in ``keep``: the keys of personal data stay ingest's)."""
     rows = conn.execute(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND n.nspname NOT LIKE 'pg_toast%%' AND pg_get_userbyid(c.relowner) <> %s "
+        "AND NOT pg_get_userbyid(c.relowner) = ANY(%s) "
         "AND NOT (n.nspname = %s AND c.relname = ANY(%s))",
-        (role, STORE_SCHEMA, list(STORE_TABLES)),
+        (role, keep or [], STORE_SCHEMA, list(STORE_TABLES)),
     ).fetchall()
     for schema, table in rows:
         conn.execute(

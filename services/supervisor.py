@@ -114,36 +114,35 @@ async def run_services(
 ) -> None:
     """Start ``services``, call ``on_ready``, wait for ``stop``, then shut each down cleanly."""
     wanted = set(services)
-    await require_provisioned(nats_url, database_url, [service.value for service in wanted])
+    login = {service: settings.service_database_url(database_url, service.value) for service in Service}
+    await require_provisioned(nats_url, {service.value: login[service] for service in wanted})
     running = Running()
     async with contextlib.AsyncExitStack() as stack:
-        cached = settings.ingest_cached_records if Service.INGEST in wanted else 0
-        records = (
-            open_records(database_url, cached_records=cached) if wanted & {Service.INGEST, Service.RELAY} else None
-        )
-        if records is not None:
-            stack.callback(records.close)
         tasks: list[asyncio.Task[None]] = []
         if Service.PROJECTIONS in wanted:
-            tasks += await _start_projections(stack, settings, nats_url, database_url, stop)
+            tasks += await _start_projections(stack, settings, nats_url, login[Service.PROJECTIONS], stop)
             names = ", ".join(projection.name for projection in PROJECTIONS)
             running.where["projections"] = (
                 f"EVENTS, REJECTED -> read models ({names}), up to {settings.projection_batch_size} per transaction"
             )
-        if Service.INGEST in wanted and records is not None:
-            tasks.append(await _start_ingest(stack, settings, nats_url, database_url, records, stop))
+        if Service.INGEST in wanted:
+            records = open_records(login[Service.INGEST], cached_records=settings.ingest_cached_records)
+            stack.callback(records.close)
+            tasks.append(await _start_ingest(stack, settings, nats_url, login[Service.INGEST], records, stop))
             running.where["ingest"] = (
                 f"INBOX -> event store, up to {settings.ingest_batch_size} per transaction ({redacted(nats_url)})"
             )
-        if Service.RELAY in wanted and records is not None:
+        if Service.RELAY in wanted:
+            stored = open_records(login[Service.RELAY])  # its own login: it reads the store, never writes
+            stack.callback(stored.close)
             connection = await nats.connect(nats_url, name="jejak-relay", max_reconnect_attempts=-1)
             stack.push_async_callback(connection.drain)
             relay = Relay(
-                records,
+                stored,
                 connection.jetstream(),
                 batch_size=settings.relay_batch_size,
                 poll_seconds=settings.relay_poll_seconds,
-                wake_url=database_url,
+                wake_url=login[Service.RELAY],
             )
             tasks.append(asyncio.create_task(relay.run(stop, settings.retry_max_delay_seconds), name="relay"))
             running.where["relay"] = "event store -> EVENTS"
@@ -152,7 +151,10 @@ async def run_services(
             connection = await nats.connect(nats_url, name="jejak-checkpoints", max_reconnect_attempts=-1)
             stack.push_async_callback(connection.drain)
             checkpointer = Checkpointer(
-                database_url, connection.jetstream(), settings.signing_key_dir(), settings.checkpoint_interval_seconds
+                login[Service.CHECKPOINTS],
+                connection.jetstream(),
+                settings.signing_key_dir(),
+                settings.checkpoint_interval_seconds,
             )
             tasks.append(
                 asyncio.create_task(checkpointer.run(stop, settings.retry_max_delay_seconds), name="checkpoints")
@@ -163,7 +165,7 @@ async def run_services(
         if Service.API in wanted:
             config = uvicorn.Config(
                 create_app(
-                    database_url,
+                    login[Service.API],
                     nats_url,
                     web_keys=dashboard_keys(settings),
                     audit_key_dir=settings.signing_key_dir(),

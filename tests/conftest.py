@@ -41,7 +41,8 @@ class Stack:
     nats_url: str
     """The services' login (user ``jejak``)."""
     database_url: str
-    """The services' login (embedded: role ``jejak``, append-only on the event store)."""
+    """The operator's login (embedded: role ``jejak``: owns the read models and tokens, reads the store; each
+    service logs in as its own role, ``login``)."""
     settings: Settings
     started_in_seconds: float
     provisioned_in_seconds: float
@@ -54,6 +55,10 @@ class Stack:
         if self.servers is None or self.servers.owner_database_url is None:
             return os.environ.get("JEJAK_OWNER_DATABASE_URL", self.database_url)
         return self.servers.owner_database_url
+
+    def login(self, service: str) -> str:
+        """The database URL ``service`` logs in with (``services.database_roles``), as ``jejak run`` uses it."""
+        return self.settings.service_database_url(self.database_url, service)
 
     def sender_url(self, source: str) -> str:
         """Where ``source`` connects as itself (given servers: the one URL, logins are theirs)."""

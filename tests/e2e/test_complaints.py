@@ -45,6 +45,12 @@ async def complaint_stored(stack: Stack, js: JetStreamContext, tracking: str, re
     await eventually(lambda: inbox_settled(js), what="the complaint stored")
 
 
+def key_count(stack: Stack) -> tuple[object, ...] | None:
+    """How many keys of personal data there are, read as ingest, their one reader."""
+    with psycopg.connect(stack.login("ingest")) as conn:
+        return conn.execute("SELECT count(*) FROM personal_keys").fetchone()
+
+
 async def rejection_of(js: JetStreamContext, body: dict[str, Any]) -> RejectionV1:
     async def found() -> list[RejectionV1] | None:
         return await rejections_of(js, body["event_id"]) or None
@@ -113,13 +119,13 @@ async def test_erasure_destroys_the_key_and_records_which_channel_asked(
 ) -> None:
     reference = f"akun-{event_id()}"
     await complaint_stored(stack, js, f"LAPOR-{event_id()}", reference)
-    keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+    keys_before = key_count(stack)
     erasure = await send(
         stack, "personal-data-erased", subject_source=CHANNEL, subject_reference=reference,
         reason="permintaan pelapor", requested_by="PPID Kota Sawahlunto",
     )  # fmt: skip
     await eventually(lambda: inbox_settled(js), what="the erasure stored")
-    keys_after = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+    keys_after = key_count(stack)
     assert keys_before is not None
     assert keys_after is not None
     assert int(str(keys_after[0])) == int(str(keys_before[0])) - 1
@@ -135,7 +141,7 @@ async def test_erasure_destroys_the_key_and_records_which_channel_asked(
     assert recorded["requested_by"].startswith(SEALED_PREFIX)
     assert "PPID" not in erased[0].decode()
     with pytest.raises(KeyErased):
-        PostgresKeyVault(stack.database_url).open_text(person_id(CHANNEL, reference), recorded["requested_by"])
+        PostgresKeyVault(stack.login("ingest")).open_text(person_id(CHANNEL, reference), recorded["requested_by"])
     assert await rejections_of(js, erasure["event_id"]) == []
     # The sealed identity stays in the store as stored bytes: with its key gone, the chain still verifies.
     report = verify_store(stack.database_url, public_keys(stack.settings.signing_key_dir()))
@@ -148,7 +154,7 @@ async def test_a_channel_handles_only_its_own_complaints_and_erases_only_its_own
 ) -> None:
     tracking, reference = f"LAPOR-{event_id()}", f"akun-{event_id()}"
     await complaint_stored(stack, js, tracking, reference)
-    keys_before = db.execute("SELECT count(*) FROM personal_keys").fetchone()
+    keys_before = key_count(stack)
 
     hostile_step = await send_as(
         stack, OTHER_CHANNEL, "complaint-verified", complaint_id=tracking, outcome="archived", verified_on="2026-04-07"
@@ -166,7 +172,7 @@ async def test_a_channel_handles_only_its_own_complaints_and_erases_only_its_own
     assert (erasure_refused.kind, erasure_refused.rule) == (RejectionKind.RULE, "erasure-other-channel")
     await eventually(lambda: inbox_settled(js), what="INBOX settled")
     assert await rejections_of(js, own_step["event_id"]) == []
-    assert db.execute("SELECT count(*) FROM personal_keys").fetchone() == keys_before
+    assert key_count(stack) == keys_before
     verified = db.execute(
         "SELECT state FROM jejak_events WHERE originator_id = %s AND topic = 'domain.complaint:Complaint.Verified'",
         (complaint_key(tracking),),

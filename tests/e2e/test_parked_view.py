@@ -22,7 +22,7 @@ async def test_a_parked_submission_is_listed_counted_and_shown(
     """As ingest parks one (tests/integration/test_hostile_input.py parks one for real)."""
     parked_event = event_id()
     await asyncio.to_thread(
-        ParkedSubmissions(stack.database_url).park,
+        ParkedSubmissions(stack.login("ingest")).park,
         inbox_sequence=10**12 + uuid.uuid4().int % 10**9,  # beyond any real INBOX sequence of the suite
         subject="asn.in.lapor.complaint-received.v1",
         source="lapor", event_type="complaint-received", event_id=parked_event, original=b"{}",

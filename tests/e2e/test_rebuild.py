@@ -57,7 +57,7 @@ async def test_a_rebuild_switches_over_atomically_and_keeps_the_old_version_unti
         return ids
 
     reader = asyncio.create_task(keep_reading())
-    records = open_records(stack.database_url)
+    records = open_records(stack.database_url)  # the operator rebuilds, as `jejak projections rebuild` does
     try:
         seen: list[tuple[int, int]] = []
         published, done = await asyncio.gather(
@@ -82,6 +82,15 @@ async def test_a_rebuild_switches_over_atomically_and_keeps_the_old_version_unti
     assert [e["event_id"] for e in after["timeline"][: len(before["timeline"])]] == [
         e["event_id"] for e in before["timeline"]
     ]
+    # The live worker writes the new tables as its own login, and the API reads them as its own.
+    later = training_completed(employee_nip=nip)
+    await publish_to(stack, later)
+
+    async def the_live_worker_wrote() -> bool | None:
+        found = await dossier_of(api, nip)
+        return True if later["event_id"] in {entry["event_id"] for entry in found["timeline"]} else None
+
+    await eventually(the_live_worker_wrote, what="a training after the rebuild in the new tables")
     assert db.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (done.retired_schema,)).fetchone() == (1,)
     assert drop_old(stack.database_url, "dossier") == [done.retired_schema]
     assert db.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (done.retired_schema,)).fetchone() == (0,)

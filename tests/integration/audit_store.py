@@ -21,6 +21,7 @@ from services.audit.keys import SigningKey, generate_key, public_keys
 from services.audit.offline import Checkpoint, Report
 from services.audit.verify import verify_store
 from services.database import create_database_if_missing, open_records, provision_schema
+from services.database_urls import service_database_url
 from tests.builders import record_training, register_in
 from tests.conftest import Stack
 
@@ -34,12 +35,17 @@ def in_database(url: str, name: str) -> str:
 @dataclass
 class AuditStore:
     services_url: str
-    """The services' role: append-only on the store."""
+    """The operator's login: reads the store and signs checkpoints, appends nothing."""
     owner_url: str
     """The superuser: the one who can tamper."""
     records: Records
     key: SigningKey
     key_dir: Path
+
+    @property
+    def writer_url(self) -> str:
+        """Ingest's login: the one that may append to the store (and nothing more there)."""
+        return service_database_url(self.services_url, "ingest")
 
     def fill(self, employees: int = 3, trainings: int = 2) -> None:
         for _ in range(employees):
@@ -76,7 +82,7 @@ def audit_store(stack: Stack, tmp_path: Path) -> Iterator[AuditStore]:
     create_database_if_missing(stack.servers.admin_database_url, name)
     services_url, owner_url = in_database(stack.database_url, name), in_database(stack.owner_database_url, name)
     provision_schema(services_url, owner_url)
-    records = open_records(services_url)
+    records = open_records(service_database_url(services_url, "ingest"))  # the one login that appends
     key_dir = tmp_path / "keys"
     try:
         yield AuditStore(services_url, owner_url, records, generate_key(key_dir), key_dir)

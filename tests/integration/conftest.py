@@ -25,7 +25,7 @@ from tests.conftest import Stack
 @pytest.fixture
 def records(stack: Stack) -> Iterator[Records]:
     """The application over the session's event store."""
-    app = open_records(stack.database_url)
+    app = open_records(stack.login("ingest"))
     yield app
     app.close()
 
@@ -34,8 +34,8 @@ def ingest_of(stack: Stack, records: Records, connection: Client, settings: Sett
     """Ingest as the services run it, over ``records`` (which a test may have patched)."""
     senders = load_senders(settings.senders_file)
     return Ingest(
-        records, PostgresKeyVault(stack.database_url), senders, connection.jetstream(),
-        settings, ParkedSubmissions(stack.database_url), Intake(connection, list(senders.names)),
+        records, PostgresKeyVault(stack.login("ingest")), senders, connection.jetstream(),
+        settings, ParkedSubmissions(stack.login("ingest")), Intake(connection, list(senders.names)),
     )  # fmt: skip
 
 
@@ -57,7 +57,7 @@ async def running_ingest(stack: Stack, records: Records, settings: Settings) -> 
 @pytest.fixture
 async def api_app(stack: Stack) -> AsyncIterator[FastAPI]:
     """The API (and the dashboard) in this process, on the session's database, started as uvicorn starts it."""
-    running = create_app(stack.database_url)
+    running = create_app(stack.login("api"))
     async with running.router.lifespan_context(running):
         yield running
 

@@ -40,7 +40,7 @@ async def test_health_and_metrics_answer_while_a_heavy_report_is_counted(
         return real(*args)
 
     monkeypatch.setattr(module, counting_of, slow)
-    app = create_app(stack.database_url)
+    app = create_app(stack.login("api"))
     token = await new_token(stack.database_url, Role.BKPSDM)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -25,6 +25,7 @@ from services.audit.verify import verify_store
 from services.audit.witness import witness
 from services.cli import app
 from services.database import provision_schema
+from services.database_urls import service_database_url
 from services.store_roles import RoleError
 from tests.builders import record_training, register_in
 from tests.conftest import Stack
@@ -41,7 +42,7 @@ def store(stack: Stack, tmp_path: Path) -> Iterator[AuditStore]:
 
 
 def test_each_row_carries_the_hash_the_auditors_formula_gives(store: AuditStore) -> None:
-    with psycopg.connect(store.services_url) as conn:
+    with psycopg.connect(store.writer_url) as conn:
         rows = conn.execute(
             "SELECT notification_id, originator_id, originator_version, topic, state, prev_hash, hash "
             "FROM jejak_events ORDER BY notification_id"
@@ -60,7 +61,7 @@ def test_each_row_carries_the_hash_the_auditors_formula_gives(store: AuditStore)
 
 
 def test_the_services_role_can_only_append(store: AuditStore) -> None:
-    with psycopg.connect(store.services_url, autocommit=True) as conn:
+    with psycopg.connect(store.writer_url, autocommit=True) as conn:
         for statement in (
             "UPDATE jejak_events SET topic = topic",
             "DELETE FROM jejak_events",
@@ -165,7 +166,7 @@ def test_no_row_is_chained_out_of_position_order(store: AuditStore) -> None:
         pytest.raises(psycopg.errors.RaiseException, match="appended in order"),
     ):
         conn.execute(insert, (positions[3], positions[0]))
-    with psycopg.connect(store.services_url, autocommit=True) as conn:  # the services cannot name a position
+    with psycopg.connect(store.writer_url, autocommit=True) as conn:  # the services cannot name a position
         for column in ("notification_id", "hash", "prev_hash"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(
@@ -188,13 +189,13 @@ def test_writers_that_skip_the_table_lock_are_serialised_by_the_chain_head(store
 
     def second_writer() -> None:
         try:
-            with psycopg.connect(store.services_url, autocommit=True) as conn:
+            with psycopg.connect(store.writer_url, autocommit=True) as conn:
                 conn.execute(RAW_INSERT, (2,))
         except BaseException as error:  # noqa: BLE001 (reported by the test)
             failures.append(error)
         finished.set()
 
-    with psycopg.connect(store.services_url) as first:
+    with psycopg.connect(store.writer_url) as first:
         first.execute(RAW_INSERT, (3,))  # several rows in one statement
         first.execute(RAW_INSERT, (1,))  # and a second statement in the same transaction
         writer = threading.Thread(target=second_writer)
@@ -209,10 +210,10 @@ def test_writers_that_skip_the_table_lock_are_serialised_by_the_chain_head(store
 
 
 def test_a_writer_whose_snapshot_predates_another_commit_fails_instead_of_forking(store: AuditStore) -> None:
-    with psycopg.connect(store.services_url) as late:
+    with psycopg.connect(store.writer_url) as late:
         late.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         late.execute("SELECT count(*) FROM jejak_events")  # the snapshot is taken here
-        with psycopg.connect(store.services_url, autocommit=True) as early:
+        with psycopg.connect(store.writer_url, autocommit=True) as early:
             early.execute(RAW_INSERT, (1,))
         with pytest.raises(psycopg.errors.SerializationFailure):
             late.execute(RAW_INSERT, (1,))
@@ -221,13 +222,16 @@ def test_a_writer_whose_snapshot_predates_another_commit_fails_instead_of_forkin
 
 def test_checkpoints_enter_only_through_the_function_and_only_on_the_chain(store: AuditStore) -> None:
     signed = store.checkpoint()
-    with psycopg.connect(store.services_url, autocommit=True) as conn:
+    call = "SELECT public.jejak_store_checkpoint(%s, %s, 'now', 'k', ''::bytea)"
+    with psycopg.connect(store.writer_url, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(
                 "INSERT INTO jejak_checkpoints (position, head_hash, signed_at, key_id, signature) "
                 "VALUES (9223372036854775807, ''::bytea, 'now', 'k', ''::bytea)"
             )
-        call = "SELECT public.jejak_store_checkpoint(%s, %s, 'now', 'k', ''::bytea)"
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # ingest appends events, it does not sign
+            conn.execute(call, (signed.position, signed.hash))
+    with psycopg.connect(service_database_url(store.services_url, "checkpoints"), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.RaiseException, match="not on the chain"):
             conn.execute(call, (9223372036854775807, signed.hash))
         with pytest.raises(psycopg.errors.RaiseException, match="not on the chain"):
@@ -463,7 +467,7 @@ def test_functions_planted_by_the_services_role_do_not_run_as_the_owner_when_pro
         "LANGUAGE plpgsql AS $$ BEGIN IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) "  # noqa: S608
         f"THEN EXECUTE 'CREATE ROLE {planted} SUPERUSER'; END IF; RETURN %s; END $$"
     )
-    with psycopg.connect(store.services_url, autocommit=True) as conn:
+    with psycopg.connect(store.services_url, autocommit=True) as conn:  # the operator may create in public
         conn.execute(
             "CREATE FUNCTION public.pg_has_role(a text, b text, m text) RETURNS boolean "
             + body % "pg_catalog.pg_has_role(a::name, b::name, m)"
@@ -506,7 +510,7 @@ def test_a_snapshot_that_disagrees_with_the_events_is_found(store: AuditStore) -
     fine = check_snapshots(store.services_url)
     assert (fine.ok, fine.checked) == (True, 1)
     forged_at = SNAPSHOT_EVERY + 5  # an existing version, claimed to look as the record did at SNAPSHOT_EVERY
-    with psycopg.connect(store.services_url) as conn:  # what the services' role may do: add a row
+    with psycopg.connect(store.writer_url) as conn:  # what the services' role may do: add a row
         conn.execute(
             "INSERT INTO jejak_snapshots (originator_id, originator_version, topic, state) "
             "SELECT originator_id, %s, topic, state FROM jejak_snapshots WHERE originator_version = %s",
@@ -524,7 +528,7 @@ def test_a_snapshot_that_disagrees_with_the_events_is_found(store: AuditStore) -
 
 
 def stored_checkpoint_count(store: AuditStore) -> int:
-    with psycopg.connect(store.services_url) as conn:
+    with psycopg.connect(store.writer_url) as conn:
         row = conn.execute("SELECT count(*) FROM jejak_checkpoints").fetchone()
     return int(row[0]) if row else 0
 
@@ -581,7 +585,7 @@ def test_a_history_that_only_grew_is_signed(store: AuditStore) -> None:
 async def test_whether_the_store_still_holds_a_published_checkpoint_is_what_metrics_report(store: AuditStore) -> None:
     """/metrics' jejak_chain_extends_audit_checkpoint compares AUDIT's last checkpoint with the store so."""
     signed = store.checkpoint()
-    async with await psycopg.AsyncConnection.connect(store.services_url) as conn:
+    async with await psycopg.AsyncConnection.connect(store.writer_url) as conn:
         assert await store_holds(conn, signed)
         rewrite_history(store, store.positions()[1])
         assert not await store_holds(conn, signed)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_sealed_data_opens_until_the_person_is_erased(stack: Stack) -> None:
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     person, other = uuid.uuid4(), uuid.uuid4()
     first, second = vault.seal(person, b"Siti, 0812-555"), vault.seal(person, b"Siti, new address")
     kept = vault.seal(other, b"Budi")
@@ -36,7 +36,7 @@ def test_sealed_data_opens_until_the_person_is_erased(stack: Stack) -> None:
 
 
 def test_data_after_an_erasure_gets_a_new_key_and_old_data_stays_unreadable(stack: Stack) -> None:
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     person = uuid.uuid4()
     old = vault.seal(person, b"before")
     vault.erase(person)
@@ -47,7 +47,7 @@ def test_data_after_an_erasure_gets_a_new_key_and_old_data_stays_unreadable(stac
 
 
 def test_a_sealed_value_only_opens_for_its_person(stack: Stack) -> None:
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     person = uuid.uuid4()
     sealed = vault.seal(person, b"secret")
     with pytest.raises(SealMismatch, match="not sealed for"):
@@ -57,7 +57,7 @@ def test_a_sealed_value_only_opens_for_its_person(stack: Stack) -> None:
 def test_a_broken_connection_fails_one_call_and_the_next_reconnects(stack: Stack) -> None:
     """The vault keeps one connection; when the server drops it, the call fails (ingest retries) and the next
     call connects again, instead of failing for ever."""
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     person = uuid.uuid4()
     vault.seal(person, b"before")
     with psycopg.connect(stack.owner_database_url, autocommit=True) as admin, vault._connection() as conn:
@@ -71,10 +71,10 @@ def test_a_broken_connection_fails_one_call_and_the_next_reconnects(stack: Stack
 def test_sealers_racing_for_a_new_person_make_one_key(stack: Stack) -> None:
     """Ingest and a retry may seal for the same new complainant at once: both must use the same key."""
     person = uuid.uuid4()
-    vaults = [PostgresKeyVault(stack.database_url) for _ in range(4)]
+    vaults = [PostgresKeyVault(stack.login("ingest")) for _ in range(4)]
     with ThreadPoolExecutor(len(vaults)) as pool:
         sealed = list(pool.map(lambda v: v.seal(person, b"Siti"), vaults))
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(stack.login("ingest")) as conn:  # the keys' one reader
         (keys,) = conn.execute("SELECT count(*) FROM personal_keys WHERE person_id = %s", (person,)).fetchone() or (0,)
     assert keys == 1
     assert all(vaults[0].open(person, value) == b"Siti" for value in sealed)
@@ -91,7 +91,7 @@ def run(records: Records, vault: PostgresKeyVault, event_type: str, body: dict[s
 
 def test_another_channel_s_erasure_is_refused_and_destroys_no_key(stack: Stack, records: Records) -> None:
     """The keys go first when an erasure is accepted, so the channel is checked before anything is destroyed."""
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     reference, tracking = f"akun-{uuid.uuid4().hex[:12]}", f"LAPOR-{uuid.uuid4()}"
     received = envelope(
         "lapor", complaint_id=tracking, channel="lapor", classification="complaint", category="light",
@@ -119,7 +119,7 @@ def test_another_channel_s_erasure_is_refused_and_destroys_no_key(stack: Stack, 
 
 def test_a_resent_erasure_destroys_nothing_the_person_gave_since(stack: Stack, records: Records) -> None:
     """The erasure was recorded; the same message again is a retry, not a second erasure of newer data."""
-    vault = PostgresKeyVault(stack.database_url)
+    vault = PostgresKeyVault(stack.login("ingest"))
     reference = f"akun-{uuid.uuid4().hex[:12]}"
 
     def complaint(name: str) -> dict[str, object]:

@@ -88,7 +88,7 @@ def test_a_retry_inside_a_batch_is_recognised_by_its_receipt(records: Records) -
 
 def test_a_cached_record_changed_by_another_writer_is_forgotten_and_the_command_retried(stack: Stack) -> None:
     """Ingest keeps records in memory; if another writer changed one, the save fails once, not forever."""
-    cached, other = open_records(stack.database_url, cached_records=100), open_records(stack.database_url)
+    cached, other = open_records(stack.login("ingest"), cached_records=100), open_records(stack.login("ingest"))
     try:
         nip = unique_nip()
         register(cached, nip)
@@ -115,7 +115,7 @@ def test_a_cached_record_changed_by_another_writer_is_forgotten_and_the_command_
 def test_a_refused_batch_leaves_no_trace_in_the_cached_records(stack: Stack) -> None:
     """The cache hands out its own copy of a record (no copy per read): a batch that is refused must not
     leave its changes in it, or the next command would see a training that was never stored."""
-    cached = open_records(stack.database_url, cached_records=100)
+    cached = open_records(stack.login("ingest"), cached_records=100)
     try:
         nip = unique_nip()
         register(cached, nip)
@@ -138,7 +138,7 @@ def test_a_refused_batch_leaves_no_trace_in_the_cached_records(stack: Stack) -> 
 
 def test_a_record_said_absent_but_created_meanwhile_refuses_the_batch_and_stores_nothing(stack: Stack) -> None:
     """Ingest asks once per batch which records exist; a writer that creates one in between is met at the save."""
-    batching, other = open_records(stack.database_url), open_records(stack.database_url)
+    batching, other = open_records(stack.login("ingest")), open_records(stack.login("ingest"))
     try:
         nip = unique_nip()
         told_absent = frozenset({civil_servant_id(nip)})
@@ -156,7 +156,7 @@ def test_a_record_said_absent_but_created_meanwhile_refuses_the_batch_and_stores
 
 def test_a_record_read_for_the_batch_but_changed_meanwhile_refuses_the_batch(stack: Stack) -> None:
     """The batch's records are read before it is applied; a change by another writer in between is met at the save."""
-    batching, other = open_records(stack.database_url, cached_records=100), open_records(stack.database_url)
+    batching, other = open_records(stack.login("ingest"), cached_records=100), open_records(stack.login("ingest"))
     try:
         nip = unique_nip()
         register(other, nip)
@@ -176,7 +176,7 @@ def test_a_record_read_for_the_batch_but_changed_meanwhile_refuses_the_batch(sta
 def test_ingest_asks_the_store_once_which_records_of_a_batch_exist_and_reads_them(
     stack: Stack, records: Records
 ) -> None:
-    cached = open_records(stack.database_url, cached_records=100)
+    cached = open_records(stack.login("ingest"), cached_records=100)
     try:
         known, cached_nip, new = unique_nip(), unique_nip(), unique_nip()
         register(records, known)

@@ -35,7 +35,7 @@ def test_losing_a_race_to_the_same_submission_is_a_duplicate(stack: Stack, recor
     nip = register_in(records)
     given = submission()
     stale = stale_copy_with_a_training(records, nip)
-    other = open_records(stack.database_url)
+    other = open_records(stack.login("ingest"))
     try:
         record_training(other, nip, given)
         before = records.recorder.max_notification_id()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 def test_a_long_record_is_read_cold_from_its_latest_snapshot(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     assert SNAPSHOT_EVERY == 50, "the versions below assume it"
-    writer, reader = open_records(stack.database_url, cached_records=100), open_records(stack.database_url)
+    writer, reader = open_records(stack.login("ingest"), cached_records=100), open_records(stack.login("ingest"))
     try:
         nip = unique_nip()
         writer.register_employee(submission("employee-registered"), nip, employment_of(nip), origin())

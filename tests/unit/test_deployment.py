@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import yaml
+from psycopg import conninfo
 from typer.testing import CliRunner
 
 from services.cli import app
@@ -81,10 +82,29 @@ def test_the_store_owner_provisions_and_the_services_only_append() -> None:
     for name, _ in jejak_commands():
         if name not in {"provision", "nats-config"}:
             assert "JEJAK_OWNER_DATABASE_URL" not in services[name]["environment"], name
-            assert services[name]["environment"]["JEJAK_DATABASE_URL"].startswith("postgresql://jejak:"), name
     keys_at = services["provision"]["environment"]["JEJAK_AUDIT_KEY_DIR"]
     assert mounted(services["provision"], "audit-keys") == (keys_at, False)  # the first key is made here
     assert mounted(services["checkpoints"], "audit-keys") == (keys_at, True)
+
+
+def test_each_service_container_holds_only_its_own_database_login() -> None:
+    """A compromised container reaches the database as its own service and nothing more (services.database_roles);
+    provisioning, the one container with every login, makes each role with the password it is given here."""
+    services = compose()["services"]
+    given = services["provision"]["environment"]
+    for service in Service:
+        name = service.value
+        environment = services[name]["environment"]
+        passwords = {
+            key: conninfo.conninfo_to_dict(value).get("password")
+            for key, value in environment.items()
+            if key.endswith("DATABASE_URL")
+        }
+        own = f"JEJAK_{name.upper()}_DATABASE_URL"
+        assert {key for key, password in passwords.items() if password} == {own}, name
+        assert conninfo.conninfo_to_dict(environment[own])["user"] == f"jejak_{name}"
+        assert environment[own] == given[own], f"{name}: provisioning makes its role with this password"
+    assert conninfo.conninfo_to_dict(given["JEJAK_DATABASE_URL"]).get("password"), "the operator's login"
 
 
 def mounted(service: dict[str, Any], volume: str) -> tuple[str, bool]:
