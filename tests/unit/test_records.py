@@ -1,15 +1,19 @@
 """The Records application on the in-memory store: receipts, registration first, atomic refusals."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from domain.civil_servant import CivilServant
 from domain.errors import EventIdReused, RuleViolation
 from domain.identity import civil_servant_id, organisation_unit_id, receipt_id
 from domain.organisation import OrganisationUnit
 from domain.policy import Policy
+from domain.receipt import Receipt
 from domain.records import AlreadyRecorded, Recorded, Records
 from tests.builders import BKPSDM, employment_of, origin, record_training, register_in, submission, unique_nip
 
@@ -97,3 +101,30 @@ def test_the_application_applies_the_policy_it_is_given(records: Records) -> Non
     record_training(app, nip, training_kind="16", hours=6, stated_jp=None)
     event = list(app.events.get(civil_servant_id(nip)))[-1]
     assert (event.recognised_jp, event.policy_version) == (6, "test-strict")  # type: ignore[attr-defined]
+
+
+def test_a_receipt_keeps_the_sha256_of_the_submitted_bytes_and_one_stored_before_it_still_reads() -> None:
+    """NATS forgets a complaint's submission once settled; the receipt is what lets an auditor match the sender's
+    copy. Receipts stored before the field existed have no such key in their stored state."""
+    app = Records(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        nip = register_in(app)
+        given = replace(submission(), original_sha256="ab" * 32)
+        record_training(app, nip, given)
+        receipt: Receipt = app.repository.get(receipt_id(given.source, given.event_id))
+        assert receipt.original_sha256 == "ab" * 32
+
+        old = Receipt(
+            source="old", event_id="e-1", event_type="training-completed", inbox_sequence=1, content_sha256="c" * 64,
+            record_id=receipt.record_id,
+        )  # fmt: skip
+        [created] = old.collect_events()
+        stored = app.mapper.to_stored_event(created)
+        state = json.loads(stored.state)
+        del state["original_sha256"]
+        app.recorder.insert_events(
+            [StoredEvent(stored.originator_id, stored.originator_version, stored.topic, json.dumps(state).encode())]
+        )
+        assert app.repository.get(old.id).original_sha256 is None
+    finally:
+        app.close()
