@@ -103,7 +103,7 @@ def provision_schema(
                 "SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class "
                 "WHERE oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.personal_keys')"
             ).fetchone()
-            if keys_owner is None or keys_owner[0] == role_of(database_url):  # not yet handed to ingest
+            if keys_owner is None or keys_owner[0] == services_role:  # not yet handed to ingest
                 conn.execute(KEYS_TABLE)
                 conn.execute(KEYS_INDEX)
                 conn.execute(KEY_FUNCTION)

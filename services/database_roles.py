@@ -35,15 +35,15 @@ from services.audit.checkpoints import (
     STORE_CHECKPOINT_FUNCTION,
     STORE_SCHEMA,
 )
+from services.audit.verification_log import TABLE as VERIFICATIONS_TABLE
 from services.database_urls import API, CHECKPOINTS, INGEST, RELAY, SERVICE_NAMES, service_role
 from services.database_urls import PROJECTIONS as PROJECTIONS_SERVICE
 from services.store_roles import check_services_role, ensure_role
+from services.tokens import TABLE as TOKENS_TABLE
 
 TRACKING_TABLE_NAME = "projection_position"
 KEYS_TABLE_NAME = "personal_keys"
 KEY_FUNCTION_NAME = "personal_key(uuid, uuid, bytea)"
-TOKENS_TABLE_NAME = "api_token"
-VERIFICATIONS_TABLE_NAME = "audit_verification"
 PARKED_TABLE_NAME = "parked_submission"
 PARKED_LISTED_COLUMNS = (
     "id", "inbox_sequence", "subject", "source", "event_type", "event_id", "error", "attempts", "parked_at",
@@ -115,12 +115,12 @@ def grants(services_role: str) -> list[sql.Composed]:
         # api: reads; notes a token's last use; logs verifications; lists parked submissions without their bytes.
         grant("SELECT", _tables(store), role[API]),
         grant("SELECT", models, role[API]),
-        grant("SELECT", _table(TOKENS_TABLE_NAME), role[API]),
-        sql.SQL("GRANT UPDATE (last_used_at) ON {} TO {}").format(_table(TOKENS_TABLE_NAME), role[API]),
-        grant("SELECT, INSERT", _table(VERIFICATIONS_TABLE_NAME), role[API]),
+        grant("SELECT", _table(TOKENS_TABLE), role[API]),
+        sql.SQL("GRANT UPDATE (last_used_at) ON {} TO {}").format(_table(TOKENS_TABLE), role[API]),
+        grant("SELECT, INSERT", _table(VERIFICATIONS_TABLE), role[API]),
         grant(
             "USAGE",
-            sql.SQL("SEQUENCE {}").format(_table(f"{VERIFICATIONS_TABLE_NAME}_verification_id_seq")),
+            sql.SQL("SEQUENCE {}").format(_table(f"{VERIFICATIONS_TABLE}_verification_id_seq")),
             role[API],
         ),
         sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(
@@ -158,7 +158,7 @@ def grant_service_roles(
 
 def rebuilt_grants(operator: str, schema: str, tables: tuple[str, ...]) -> list[sql.Composed]:
     """What a rebuilt read model's new tables need before they go live: the projections write them, the API
-    reads them (the operator, who made them, grants it). Empty without per-service logins."""
+    reads them (the operator, who made them, grants it; ``services.rebuild`` only when those logins exist)."""
     where = sql.SQL(", ").join(sql.Identifier(schema, table) for table in tables)
     return [
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(

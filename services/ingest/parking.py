@@ -17,6 +17,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
+from contracts.streams import carries_personal_data
+
 PARKED_TABLE = sql.SQL("""
 CREATE TABLE IF NOT EXISTS parked_submission (
     id              bigserial PRIMARY KEY,
@@ -47,11 +49,12 @@ _ONE = sql.SQL("SELECT {}, original FROM parked_submission WHERE id = %(id)s").f
 _REPLAYED = sql.SQL("""
 UPDATE parked_submission SET replayed_at = now(), replayed_as = %(replayed_as)s
 WHERE id = %(id)s AND replayed_at IS NULL""")
-_ERASE_MENTIONS = sql.SQL("""
+_MENTIONING = sql.SQL("""
+SELECT id, subject, inbox_sequence FROM parked_submission
+WHERE original <> ''::bytea AND position(%(reference)s::bytea IN original) > 0""")
+_ERASE = sql.SQL("""
 UPDATE parked_submission SET original = ''::bytea, error = %(note)s, replayed_at = coalesce(replayed_at, now())
-WHERE (split_part(subject, '.', 4) LIKE 'complaint-%%' OR split_part(subject, '.', 4) = 'personal-data-erased')
-  AND original <> ''::bytea AND position(%(reference)s::bytea IN original) > 0
-RETURNING inbox_sequence""")
+WHERE id = ANY(%(ids)s)""")
 _WAITING = sql.SQL("SELECT count(*) FROM parked_submission WHERE replayed_at IS NULL")
 
 
@@ -119,9 +122,11 @@ class ParkedSubmissions:
         """Wipe the originals of parked complaint submissions that name a person's ``reference``; their INBOX
         sequences (to delete there too). They can no longer be replayed: they count as done."""
         note = f"original erased by personal-data-erased (INBOX #{erased_at_inbox})"
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            rows = conn.execute(_ERASE_MENTIONS, {"reference": reference.encode(), "note": note}).fetchall()
-            return [int(row[0]) for row in rows]
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            rows = conn.execute(_MENTIONING, {"reference": reference.encode()}).fetchall()
+            doomed = [(int(row[0]), int(row[2])) for row in rows if carries_personal_data(str(row[1]))]
+            conn.execute(_ERASE, {"ids": [parked_id for parked_id, _ in doomed], "note": note})
+        return [inbox_sequence for _, inbox_sequence in doomed]
 
     def mark_replayed(self, parked_id: int, replayed_as: int) -> bool:
         """Record that it was published again as INBOX ``replayed_as``; False if it had been already."""

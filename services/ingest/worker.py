@@ -290,17 +290,16 @@ class Ingest:
         is published, so a crash between the two leaves it to be delivered and refused again."""
         if refusal is not None:
             await self._publish_refusal(message, refusal)
-        elif erasure_of(message) is not None:
-            await self._erase_parked_mentions(message)
+        elif (erased := erasure_of(message)) is not None:
+            await self._erase_parked_mentions(message, reference=erased[1])
         await forget_settled(self.js, message)
         if refusal is None:
             await message.ack()
         else:
             await message.term()
 
-    async def _erase_parked_mentions(self, message: Msg) -> None:
+    async def _erase_parked_mentions(self, message: Msg, reference: str) -> None:
         """A stored erasure also wipes the parked submissions that name the person, here and on NATS."""
-        _, reference = erasure_of(message) or ("", "")
         sequences = await anyio.to_thread.run_sync(self.parked.erase_mentions, reference, sequence_of(message))
         for sequence in sequences:
             await forget_stored(self.js, sequence)
